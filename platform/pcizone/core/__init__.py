@@ -1,0 +1,1 @@
+"""What every concern shares: naming and tags, the stack context, providers, stack references."""

@@ -1,0 +1,103 @@
+"""A MockMonitor that records every registration the way the engine would receive it."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor, Mocks
+from pulumi.runtime.settings import get_project, get_stack
+
+from pcizone.offline import urns
+from pcizone.offline.model import RecordedResource
+from pcizone.offline.wire import decode_struct
+
+_current = threading.local()
+
+
+def current_urn() -> str | None:
+    """The URN being registered on this thread (new_resource runs on the registering thread)."""
+    return getattr(_current, "urn", None)
+
+
+class RecordingMonitor(MockMonitor):  # type: ignore[misc]
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self._lock = threading.Lock()
+        self.recorded: dict[str, RecordedResource] = {}
+        self._default_providers: set[str] = set()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return urns.make_urn(get_stack(), get_project(), parent, type_, name)
+
+    def RegisterResource(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        provider = self._provider_for(request)
+        _current.urn = urn
+        try:
+            response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        finally:
+            _current.urn = None
+        registration = self.resources.get(urn)
+        record = RecordedResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            provider=provider,
+            custom=bool(request.custom),
+            dependencies=tuple(sorted(set(request.dependencies))),
+            property_dependencies={
+                key: tuple(sorted(set(deps.urns)))
+                for key, deps in request.propertyDependencies.items()
+            },
+            inputs=decode_struct(request.object),
+            wire=request.object,
+            outputs=dict(registration.state) if registration else {},
+            id=(registration.id or None) if registration else None,
+        )
+        with self._lock:
+            if urn in self.recorded:
+                raise ValueError(f"duplicate resource URN {urn}")
+            self.recorded[urn] = record
+        return response
+
+    def _provider_for(self, request: Any) -> str | None:
+        if not request.custom or request.type.startswith("pulumi:providers:"):
+            return None
+        if request.provider:
+            return urns.provider_urn_of_reference(request.provider)
+        package = request.type.split(":")[0]
+        default = urns.default_provider_urn(get_stack(), get_project(), package)
+        with self._lock:
+            if default not in self._default_providers:
+                self._default_providers.add(default)
+                self._record_default_provider(default, package)
+        return default
+
+    def _record_default_provider(self, urn: str, package: str) -> None:
+        # The engine creates default providers itself; the program never registers them.
+        from google.protobuf import struct_pb2
+
+        inputs: dict[str, Any] = {}
+        version = urns._package_version(package)
+        if version:
+            inputs["version"] = version
+        wire = struct_pb2.Struct()
+        wire.update(inputs)
+        self.recorded[urn] = RecordedResource(
+            urn=urn,
+            type=f"pulumi:providers:{package}",
+            name=urn.rsplit("::", 1)[-1],
+            parent=None,
+            provider=None,
+            custom=True,
+            dependencies=(),
+            property_dependencies={},
+            inputs=inputs,
+            wire=wire,
+        )
+
+
+__all__ = ["RecordingMonitor", "current_urn", "rpc"]

@@ -1,0 +1,1 @@
+"""One builder per stack kind; each composes the concerns' components."""
