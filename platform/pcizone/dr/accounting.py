@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pcizone.dr.probe import Attempt
+from pcizone.dr.results import ScenarioResult
 
 
 @dataclass(frozen=True)
@@ -104,3 +105,27 @@ def _is_tail(acked_on_old: Sequence[Attempt], lost: Sequence[Attempt]) -> bool:
         return True
     ordered = sorted(acked_on_old, key=lambda a: a.seq)
     return {a.seq for a in ordered[len(ordered) - len(lost) :]} == {a.seq for a in lost}
+
+
+def judge(result: ScenarioResult, acct: Accounting) -> None:
+    """Puts the measured RTO/RPO on the result and adds the checks every DB drill shares."""
+    result.rto_seconds = acct.rto_seconds
+    result.rpo_commits = acct.rpo_commits
+    result.rpo_seconds = acct.rpo_seconds
+    result.measurements["accounting"] = acct.as_dict()
+    result.check(
+        "no payment duplicated",
+        not acct.duplicated,
+        f"{len(acct.duplicated)} idempotency key(s) stored more than once",
+    )
+    result.check(
+        "new writer kept its own commits",
+        not acct.missing_on_new,
+        f"{len(acct.missing_on_new)} commit(s) acknowledged by the new writer are missing",
+    )
+    result.check(
+        "lost commits are the newest ones",
+        acct.contiguous_tail,
+        f"{acct.rpo_commits} lost; a gap before the newest commit would mean corruption",
+    )
+    result.judge_targets()

@@ -152,7 +152,7 @@ def _server_env() -> dict[str, str]:
 
 def run_as_pg_user(
     argv: Sequence[str | os.PathLike[str]], **kwargs: Any
-) -> subprocess.CompletedProcess[Any]:  # noqa: E501
+) -> subprocess.CompletedProcess[Any]:
     """`subprocess.run` for a PostgreSQL tool, as the `postgres` user when we are root.
 
     Defaults: captured text output, a clean environment, and `/` as the working directory (the
@@ -554,7 +554,7 @@ class PostgresServer:
 
     def dsn(
         self, dbname: str = "postgres", user: str = SUPERUSER, password: str | None = None
-    ) -> str:  # noqa: E501
+    ) -> str:
         """A libpq connection string: TCP with a password, else the unix socket (superuser)."""
         from psycopg.conninfo import make_conninfo
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -27,6 +28,26 @@ class RecordingMonitor(MockMonitor):  # type: ignore[misc]
         self._lock = threading.Lock()
         self.recorded: dict[str, RecordedResource] = {}
         self._default_providers: set[str] = set()
+        self._thread_loops: list[asyncio.AbstractEventLoop] = []
+
+    def _ensure_thread_loop(self) -> None:
+        """The SDK needs a loop on executor threads; make it here so close() can close it."""
+        policy = asyncio.get_event_loop_policy()
+        try:
+            policy.get_event_loop()
+        except RuntimeError:
+            loop = policy.new_event_loop()
+            policy.set_event_loop(loop)
+            with self._lock:
+                self._thread_loops.append(loop)
+
+    def close(self) -> None:
+        """Close the executor threads' loops (else ResourceWarnings at garbage collection)."""
+        with self._lock:
+            loops, self._thread_loops = self._thread_loops, []
+        for loop in loops:
+            if not loop.is_closed():
+                loop.close()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         return urns.make_urn(get_stack(), get_project(), parent, type_, name)
@@ -34,6 +55,8 @@ class RecordingMonitor(MockMonitor):  # type: ignore[misc]
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
         provider = self._provider_for(request)
+        if threading.current_thread() is not threading.main_thread():
+            self._ensure_thread_loop()
         _current.urn = urn
         try:
             response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -62,6 +85,11 @@ class RecordingMonitor(MockMonitor):  # type: ignore[misc]
                 raise ValueError(f"duplicate resource URN {urn}")
             self.recorded[urn] = record
         return response
+
+    def Invoke(self, request: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            self._ensure_thread_loop()
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
 
     def _provider_for(self, request: Any) -> str | None:
         if not request.custom or request.type.startswith("pulumi:providers:"):

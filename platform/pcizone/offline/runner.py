@@ -96,6 +96,7 @@ def _run(
             raise ProgramError(describe_program_exception(stack, exc)) from exc
     finally:
         _close(loop)
+        monitor.close()
     resources = sorted(monitor.recorded.values(), key=lambda r: r.urn)
     return RecordedRun(
         stack=stack,

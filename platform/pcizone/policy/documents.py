@@ -38,10 +38,6 @@ class Statement:
     def covers_all_resources(self) -> bool:
         return self.not_resources is None and "*" in self.resources
 
-    def covers_all_resources_or_arns(self) -> bool:
-        """A statement scoped by Resource (not NotResource) to anything: the bucket/queue ARNs."""
-        return self.not_resources is None and bool(self.resources)
-
     def applies_to_everyone(self) -> bool:
         return self.principals is not None and "*" in self.principals
 
@@ -107,7 +103,7 @@ def _principals(principal: Any) -> tuple[str, ...] | None:
 def denies_insecure_transport(statements: list[Statement], service: str) -> bool:
     """The TLS-only statement: Deny everyone every `service` action when aws:SecureTransport is false."""
     for st in statements:
-        if not (st.denies and st.applies_to_everyone() and st.covers_all_resources_or_arns()):
+        if not (st.denies and st.applies_to_everyone() and st.not_resources is None):
             continue
         if not any(p in ("*", f"{service}:*") for p in st.actions):
             continue

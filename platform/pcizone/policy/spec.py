@@ -37,7 +37,7 @@ class StackKind(enum.StrEnum):
     DEVELOPER = "developer"
 
 
-class NotApplicable(Exception):  # noqa: N818 - mirrors pulumi-policy's not_applicable()
+class NotApplicable(Exception):
     """Raised by a check when the policy does not apply to this resource or stack."""
 
     def __init__(self, reason: str) -> None:

@@ -1,0 +1,1 @@
+"""The `pcizone` command line."""

@@ -1,0 +1,145 @@
+"""A local primary and streaming replica, with the moves a drill makes on them.
+
+Nodes are `node-a` and `node-b`; which one is primary changes as the drill goes. Everything
+lives under one scratch directory, and `destroy()` stops every postmaster (by pid, reaped) and
+removes it, whatever state the drill left.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pcizone.dr.local_node import REPLICATION_SETTINGS, Node, NodeError
+from pcizone.local.postgres import pg_temp_dir
+
+
+@dataclass(frozen=True)
+class Lag:
+    state: str | None  # pg_stat_replication.state of the standby: "streaming" when healthy
+    replay_lag_ms: float
+    replay_lag_bytes: int
+
+
+class LocalCluster:
+    def __init__(self, *, base: Path | None = None, timeout: float = 30.0) -> None:
+        self.base = base if base is not None else pg_temp_dir("pcizone-drill-")
+        self.timeout = timeout
+        self.a = Node("node-a", self.base, dict(REPLICATION_SETTINGS))
+        self.b = Node("node-b", self.base, dict(REPLICATION_SETTINGS))
+        self.primary = self.a
+        self.standby = self.b
+
+    def __enter__(self) -> LocalCluster:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.destroy()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def bootstrap(self, prepare: Callable[[Node], None], template: Path | None = None) -> None:
+        """Primary from initdb (or a template copy), `prepare` it, then a standby by base backup."""
+        self.primary.server.init(template)
+        self.primary.start()
+        # pg_rewind's own crash recovery of a killed node runs without our command line: the
+        # settings it checks must live in the data directory (copied to every node from here).
+        self.primary.execute("ALTER SYSTEM SET wal_log_hints = on")
+        self.primary.execute("ALTER SYSTEM SET full_page_writes = on")
+        prepare(self.primary)
+        self.standby.clone_from(self.primary)
+        self.standby.start()
+        self.wait_streaming()
+
+    def destroy(self) -> None:
+        """Stop both postmasters (children killed by pid and reaped), remove all files."""
+        errors: list[str] = []
+        for node in (self.a, self.b):
+            try:
+                node.server.kill()
+            except Exception as exc:  # keep going: the other node must be stopped too
+                errors.append(f"{node.name}: {exc}")
+        shutil.rmtree(self.base, ignore_errors=True)
+        if errors:
+            raise NodeError("could not stop every drill node: " + "; ".join(errors))
+
+    # -- observing ------------------------------------------------------------------------------
+    def lag(self) -> Lag:
+        """How far the standby is behind, as the primary sees it."""
+        with self.primary.connect() as conn:
+            row = conn.execute(
+                "SELECT state,"
+                " coalesce(extract(epoch FROM replay_lag) * 1000, 0)::float8,"
+                " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)::bigint"
+                " FROM pg_stat_replication WHERE application_name = %s",
+                (self.standby.name,),
+            ).fetchone()
+        if row is None:
+            return Lag(None, float("inf"), -1)
+        return Lag(row[0], float(row[1]), int(row[2]))
+
+    def wait_streaming(self) -> None:
+        """Until the standby streams from the primary and has replayed what it had written."""
+        deadline = time.monotonic() + self.timeout
+        target = self.primary.query_one("SELECT pg_current_wal_lsn()::text")
+        while self.lag().state != "streaming":
+            if time.monotonic() > deadline:
+                raise NodeError(
+                    f"{self.standby.name} is not streaming from {self.primary.name}"
+                    f" after {self.timeout:g} s"
+                )
+            time.sleep(0.005)
+        self.standby.wait_replayed(str(target), max(deadline - time.monotonic(), 0.1))
+
+    def healthy(self) -> bool:
+        """One writable primary and one streaming, read-only standby."""
+        try:
+            return (
+                self.primary.running
+                and self.standby.running
+                and not self.primary.in_recovery()
+                and self.standby.in_recovery()
+                and self.lag().state == "streaming"
+            )
+        except Exception:
+            return False
+
+    # -- the moves --------------------------------------------------------------------------------
+    def swap_roles(self) -> None:
+        self.primary, self.standby = self.standby, self.primary
+
+    def stop_primary_cleanly(self) -> str:
+        """Fast shutdown; returns the shutdown checkpoint LSN the standby must replay."""
+        self.primary.server.stop("fast", timeout=self.timeout)
+        return self.primary.checkpoint_lsn()
+
+    def crash_primary(self) -> None:
+        self.primary.server.kill()
+
+    def promote_standby(self) -> None:
+        self.standby.promote(self.timeout)
+        self.swap_roles()
+
+    def rejoin_old_primary(self, *, clean: bool) -> str:
+        """Bring the old primary (now `self.standby`, stopped) back as a standby.
+
+        After a clean switchover it only needs to follow the new timeline. After a crash it may
+        hold commits the new primary never saw: pg_rewind removes them, and a fresh base backup
+        is the fallback when rewinding is impossible. Returns how it was done.
+        """
+        node, primary = self.standby, self.primary
+        if node.running:
+            raise NodeError(f"{node.name} is still running; stop it before it rejoins")
+        if clean:
+            how = "restart as standby"
+            node.follow(primary)
+        elif node.rewind_from(primary):
+            how = "pg_rewind"
+        else:
+            how = "pg_basebackup (pg_rewind was not possible)"
+            node.clone_from(primary)
+        node.start()
+        self.wait_streaming()
+        return how

@@ -1,0 +1,139 @@
+"""S3 buckets: SSE-KMS, public access block, TLS-only policy, versioning for data and logs.
+
+In pulumi-aws 7 these settings are companion resources that name the bucket (`bucket`), so
+these are stack policies: a bucket passes when a companion in the same stack configures it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from pcizone.core.naming import DataClass
+from pcizone.policy import aws_types as t
+from pcizone.policy import documents, values
+from pcizone.policy.rules.select import trail_buckets
+from pcizone.policy.spec import Level, Severity, stack_policy
+from pcizone.policy.views import Context, Resource, Stack
+
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+PUBLIC_ACCESS_FLAGS = (
+    "blockPublicAcls",
+    "blockPublicPolicy",
+    "ignorePublicAcls",
+    "restrictPublicBuckets",
+)
+
+
+def companions(bucket: Resource, stack: Stack, type_: str) -> list[Resource]:
+    """The `type_` resources in the stack that configure `bucket`."""
+    return stack.referrers(bucket, (type_,), "bucket", "bucket")
+
+
+@stack_policy(
+    "pci-s3-sse-kms",
+    "S3 buckets encrypt objects by default with SSE-KMS under a customer managed key.",
+    requirements=("3.5.1", "10.3.2"),
+    severity=Severity.HIGH,
+    enforcement=Level.MANDATORY,
+    locked=True,
+    types=(t.S3_BUCKET,),
+    remediation=(
+        "Add an aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm aws:kms "
+        "and kms_master_key_id set."
+    ),
+)
+def s3_sse_kms(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
+    configs = companions(bucket, stack, t.S3_BUCKET_SSE)
+    if not configs:
+        yield "no BucketServerSideEncryptionConfiguration names this bucket"
+        return
+    for config in configs:
+        for rule in values.as_list(config.props.get("rules")):
+            default = values.get(rule, "applyServerSideEncryptionByDefault")
+            algorithm = values.as_str(values.get(default, "sseAlgorithm"))
+            key = values.as_str(values.get(default, "kmsMasterKeyId"))
+            if algorithm in KMS_ALGORITHMS and key is not None:
+                return
+    yield "default encryption is not aws:kms with a kmsMasterKeyId"
+
+
+@stack_policy(
+    "pci-s3-public-access-block",
+    "S3 buckets block every form of public access.",
+    requirements=("1.3.1", "1.4.4", "7.2.1"),
+    severity=Severity.CRITICAL,
+    enforcement=Level.MANDATORY,
+    types=(t.S3_BUCKET,),
+    remediation="Add an aws.s3.BucketPublicAccessBlock with all four flags True.",
+)
+def s3_public_access_block(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
+    blocks = companions(bucket, stack, t.S3_BUCKET_PUBLIC_ACCESS_BLOCK)
+    if not blocks:
+        yield "no BucketPublicAccessBlock names this bucket"
+        return
+    for block in blocks:
+        off = [f for f in PUBLIC_ACCESS_FLAGS if values.as_bool(block.props.get(f)) is not True]
+        if not off:
+            return
+        yield f"BucketPublicAccessBlock {block.name}: {', '.join(off)} not true"
+
+
+def _bucket_policies(bucket: Resource, stack: Stack) -> list[Resource]:
+    return companions(bucket, stack, t.S3_BUCKET_POLICY)
+
+
+@stack_policy(
+    "pci-s3-tls-only",
+    "S3 bucket policies deny every request that does not use TLS.",
+    requirements=("4.2.1",),
+    severity=Severity.HIGH,
+    enforcement=Level.MANDATORY,
+    locked=True,
+    types=(t.S3_BUCKET,),
+    remediation=(
+        "Add a BucketPolicy statement: Deny, Principal *, Action s3:*, Condition "
+        'Bool {"aws:SecureTransport": "false"}.'
+    ),
+)
+def s3_tls_only(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
+    policies = _bucket_policies(bucket, stack)
+    if not policies:
+        yield "no BucketPolicy names this bucket"
+        return
+    for policy in policies:
+        try:
+            statements = documents.parse_statements(policy.props.get("policy"), policy.name)
+        except values.DocumentError as exc:
+            yield str(exc)
+            continue
+        if documents.denies_insecure_transport(statements, "s3"):
+            return
+    yield "no bucket policy statement denies requests without aws:SecureTransport"
+
+
+def _data_and_log_buckets(stack: Stack, ctx: Context) -> Sequence[Resource]:
+    wanted = (DataClass.CARDHOLDER_DATA, DataClass.LOGS)
+    trail_targets = {b.urn for b in trail_buckets(stack, ctx)}
+    return [
+        b
+        for b in stack.of_type(t.S3_BUCKET)
+        if b.classification in wanted or b.urn in trail_targets
+    ]
+
+
+@stack_policy(
+    "pci-s3-versioning",
+    "Buckets holding cardholder data or logs keep every object version.",
+    requirements=("10.3.3", "10.5.1"),
+    severity=Severity.HIGH,
+    enforcement=Level.MANDATORY,
+    types=(t.S3_BUCKET,),
+    subjects=_data_and_log_buckets,
+    remediation="Add an aws.s3.BucketVersioning with versioning_configuration status Enabled.",
+)
+def s3_versioning(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
+    for versioning in companions(bucket, stack, t.S3_BUCKET_VERSIONING):
+        status = values.get(versioning.props.get("versioningConfiguration"), "status")
+        if status == "Enabled":
+            return
+    yield "no BucketVersioning with status Enabled names this bucket"

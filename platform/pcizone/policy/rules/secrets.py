@@ -1,0 +1,59 @@
+"""Secrets Manager: secrets encrypted with a customer managed key and rotated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pcizone.policy import aws_types as t
+from pcizone.policy import values
+from pcizone.policy.spec import Level, Severity, resource_policy, stack_policy
+from pcizone.policy.views import Context, Resource, Stack
+
+AWS_MANAGED_KEY = "alias/aws/secretsmanager"
+MAX_ROTATION_DAYS = 90
+
+
+@resource_policy(
+    "pci-secret-cmk",
+    "Secrets Manager secrets are encrypted with a customer managed KMS key.",
+    requirements=("3.5.1", "3.6.1", "8.3.2"),
+    severity=Severity.HIGH,
+    enforcement=Level.MANDATORY,
+    locked=True,
+    types=(t.SECRET,),
+    remediation="Set kms_key_id to the stack's secrets key ARN.",
+)
+def secret_cmk(secret: Resource, _ctx: Context) -> Iterator[str]:
+    key = values.as_str(secret.props.get("kmsKeyId"))
+    if key is None:
+        yield "kmsKeyId is not set, so the secret uses the AWS managed key"
+    elif key == AWS_MANAGED_KEY:
+        yield "kmsKeyId is the AWS managed key alias/aws/secretsmanager"
+
+
+@stack_policy(
+    "pci-secret-rotation",
+    "Secrets Manager secrets rotate automatically at least every 90 days.",
+    requirements=("8.3.9", "8.6.3", "3.7.4"),
+    severity=Severity.HIGH,
+    enforcement=Level.MANDATORY,
+    types=(t.SECRET,),
+    remediation=(
+        "Add an aws.secretsmanager.SecretRotation with rotation_rules "
+        "automatically_after_days <= 90 (or a schedule_expression)."
+    ),
+)
+def secret_rotation(secret: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
+    rotations = stack.referrers(secret, (t.SECRET_ROTATION,), "secretId", "name")
+    if not rotations:
+        yield "no SecretRotation names this secret"
+        return
+    for rotation in rotations:
+        rules = rotation.props.get("rotationRules")
+        days = values.as_number(values.get(rules, "automaticallyAfterDays"))
+        schedule = values.as_str(values.get(rules, "scheduleExpression"))
+        if days is not None and days <= MAX_ROTATION_DAYS:
+            return
+        if days is None and schedule is not None:
+            return
+    yield "no rotation rule of at most 90 days (automaticallyAfterDays or scheduleExpression)"
