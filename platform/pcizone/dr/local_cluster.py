@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pcizone.dr.local_node import REPLICATION_SETTINGS, Node, NodeError
+from psycopg import sql
+
+from pcizone.dr.local_node import PERSISTED_SETTINGS, REPLICATION_SETTINGS, Node, NodeError
 from pcizone.local.postgres import pg_temp_dir
 
 
@@ -44,10 +46,15 @@ class LocalCluster:
         """Primary from initdb (or a template copy), `prepare` it, then a standby by base backup."""
         self.primary.server.init(template)
         self.primary.start()
-        # pg_rewind's own crash recovery of a killed node runs without our command line: the
-        # settings it checks must live in the data directory (copied to every node from here).
-        self.primary.execute("ALTER SYSTEM SET wal_log_hints = on")
-        self.primary.execute("ALTER SYSTEM SET full_page_writes = on")
+        # pg_rewind's own crash recovery of a killed node runs without our command line: what
+        # it relies on must live in the data directory (copied to every node from here). Without
+        # wal_keep_size there, that recovery's checkpoint recycles the WAL pg_rewind reads.
+        for name in PERSISTED_SETTINGS:
+            self.primary.execute(
+                sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                    sql.Identifier(name), sql.Literal(str(REPLICATION_SETTINGS[name]).lower())
+                )
+            )
         prepare(self.primary)
         self.standby.clone_from(self.primary)
         self.standby.start()

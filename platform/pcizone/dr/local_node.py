@@ -12,6 +12,7 @@ from typing import Any, LiteralString
 
 import psycopg
 from psycopg.conninfo import make_conninfo
+from psycopg.sql import Composable
 
 from pcizone.local.postgres import (
     OS_USER,
@@ -36,6 +37,9 @@ REPLICATION_SETTINGS: dict[str, str | int | bool] = {
 
 # postmaster.pid line 8: "ready" once connections are accepted, which PostgreSQL 15 also
 # writes for a hot standby; "standby" is what a standby without hot_standby reports.
+# Settings pg_rewind's crash-recovery run must see, written to postgresql.auto.conf.
+PERSISTED_SETTINGS = ("wal_log_hints", "full_page_writes", "wal_keep_size")
+
 READY_STATES = ("ready", "standby")
 _POLL = 0.005
 
@@ -82,7 +86,7 @@ class Node:
             row = conn.execute(sql).fetchone()
         return None if row is None else row[0]
 
-    def execute(self, sql: LiteralString) -> None:
+    def execute(self, sql: LiteralString | Composable) -> None:
         with self.connect() as conn:
             conn.execute(sql)
 
@@ -127,6 +131,7 @@ class Node:
             ]
         )
         if done.returncode != 0:
+            print("REWIND-DEBUG", done.stdout[-2000:], done.stderr[-2000:])
             return False
         self.follow(primary)
         return True

@@ -29,5 +29,9 @@ def processor_idempotency_key(payment_id: str) -> str:
 
 
 def short_hash(value: str) -> str:
-    """A correlation id for a client value that must not be logged as is (an idempotency key)."""
-    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    """A correlation id for a client value that must not be logged as is (an idempotency key).
+
+    Base32 like payment ids: hex digests hold 12+ digit runs often enough to get masked.
+    """
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
+    return base64.b32encode(digest[:10]).decode().lower()

@@ -1,0 +1,1 @@
+"""PostgreSQL access: Lambda-friendly connections and the schema migration runner."""
