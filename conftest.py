@@ -8,11 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from pcizone.local.postgres import PostgresError, PostgresServer, pg_temp_dir
+from pcizone.local.postgres import PostgresError, PostgresServer, ensure_template, pg_temp_dir
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+def postgres_template() -> Iterator[Path]:
+    """A stopped, freshly initialised data directory: `server.init(template=...)` copies it in
+    ~0.2 s instead of running initdb (~0.5-0.9 s)."""
+    base = pg_temp_dir("pcizone-test-pgtemplate-")
+    try:
+        yield ensure_template(base)
+    except PostgresError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(postgres_template: Path) -> Iterator[PostgresServer]:
     """One running PostgreSQL server for the whole session; stopped and removed at the end.
 
     Superuser access is `postgres_server.connect()` (unix socket). Tests make roles and
@@ -22,7 +35,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     base = pg_temp_dir("pcizone-test-pg-")
     server = PostgresServer(base / "data", settings={"fsync": False})
     try:
-        server.init()
+        server.init(template=postgres_template)
         server.start()
     except PostgresError as exc:
         shutil.rmtree(base, ignore_errors=True)

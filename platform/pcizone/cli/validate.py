@@ -67,7 +67,7 @@ def _policy(recorded: RecordedRun) -> tuple[str, bool]:
     from pcizone.policy.evaluate import evaluate_run
 
     verdict = evaluate_run(recorded)
-    failed = verdict.mandatory_failures
+    failed = len(verdict.mandatory_failures)
     if failed:
         return f"[red]{failed} mandatory violation(s)[/]", True
     return "[green]pass[/]", False

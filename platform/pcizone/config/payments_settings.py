@@ -60,6 +60,15 @@ class ApiSettings(FunctionSettings):
         return self
 
 
+class RelaySettings(FunctionSettings):
+    """The outbox relay: re-sends queue messages whose send failed after their payment committed."""
+
+    timeout_seconds: Annotated[int, between(1, _MAX_LAMBDA_TIMEOUT)] = 60
+    memory_mb: Annotated[int, between(128, 10_240)] = 256
+    reserved_concurrency: Annotated[int, between(1, 10)] = 1
+    interval_minutes: Annotated[int, between(1, 60)] = 1
+
+
 class ProcessorSettings(ConfigModel):
     kind: Literal["fake", "stripe"] = "fake"
 
@@ -69,6 +78,7 @@ class PaymentsSettings(ConfigModel):
     worker: WorkerSettings = WorkerSettings()
     api: ApiSettings = ApiSettings()
     auditor: AuditorSettings = AuditorSettings()
+    outbox_relay: RelaySettings = RelaySettings()
     processor: ProcessorSettings = ProcessorSettings()
     log_retention_days: LogRetentionDays = 400
     idempotency_ttl_days: Annotated[int, between(15, 90)] = 30

@@ -95,10 +95,15 @@ class AwsDbDrill:
             self.probe.stop()
             if self._fault_issued:
                 self._restore(result, writer, secondary)
-            raise
         except (MidTransition, Cancelled) as exc:
+            # No further API calls on a cluster in an unknown state: the message says where.
             result.error = str(exc)
             tl.anomaly(str(exc))
+        except Exception as exc:
+            result.error = f"{type(exc).__name__}: {exc}"
+            tl.anomaly(f"drill failed: {result.error}")
+            if self._fault_issued:
+                self._restore(result, writer, secondary)
         finally:
             self.probe.stop()
         return result
@@ -199,7 +204,7 @@ class AwsDbDrill:
             with tl.step("restore after interrupt: let the transition settle"):
                 topo = self.driver.describe()
                 if topo.steady and topo.writer == writer:
-                    tl.event("topology unchanged: the original writer is still the writer")
+                    tl.event("the original writer is the writer: nothing to restore")
                     return
                 self.driver.wait_for_writer(
                     secondary, timeout=self.timeouts.transition, action="interrupted transition"

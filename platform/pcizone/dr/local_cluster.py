@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from psycopg import sql
 
 from pcizone.dr.local_node import PERSISTED_SETTINGS, REPLICATION_SETTINGS, Node, NodeError
-from pcizone.local.postgres import pg_temp_dir
+from pcizone.local.postgres import PostgresServer, pg_temp_dir
+
+
+def _setting_text(value: str | int | bool) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -27,11 +33,18 @@ class Lag:
 
 
 class LocalCluster:
-    def __init__(self, *, base: Path | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        base: Path | None = None,
+        timeout: float = 30.0,
+        extra_settings: Mapping[str, str | int | bool] | None = None,
+    ) -> None:
         self.base = base if base is not None else pg_temp_dir("pcizone-drill-")
         self.timeout = timeout
-        self.a = Node("node-a", self.base, dict(REPLICATION_SETTINGS))
-        self.b = Node("node-b", self.base, dict(REPLICATION_SETTINGS))
+        settings = {**REPLICATION_SETTINGS, **(extra_settings or {})}
+        self.a = Node("node-a", self.base, dict(settings))
+        self.b = Node("node-b", self.base, dict(settings))
         self.primary = self.a
         self.standby = self.b
 
@@ -42,7 +55,9 @@ class LocalCluster:
         self.destroy()
 
     # -- lifecycle ------------------------------------------------------------------------------
-    def bootstrap(self, prepare: Callable[[Node], None], template: Path | None = None) -> None:
+    def bootstrap(
+        self, prepare: Callable[[PostgresServer], None], template: Path | None = None
+    ) -> None:
         """Primary from initdb (or a template copy), `prepare` it, then a standby by base backup."""
         self.primary.server.init(template)
         self.primary.start()
@@ -52,20 +67,22 @@ class LocalCluster:
         for name in PERSISTED_SETTINGS:
             self.primary.execute(
                 sql.SQL("ALTER SYSTEM SET {} = {}").format(
-                    sql.Identifier(name), sql.Literal(str(REPLICATION_SETTINGS[name]).lower())
+                    sql.Identifier(name), sql.Literal(_setting_text(REPLICATION_SETTINGS[name]))
                 )
             )
-        prepare(self.primary)
+        prepare(self.primary.server)
         self.standby.clone_from(self.primary)
         self.standby.start()
         self.wait_streaming()
 
     def destroy(self) -> None:
-        """Stop both postmasters (children killed by pid and reaped), remove all files."""
+        """Stop both postmasters (SIGKILL by pid if they resist), remove all files."""
         errors: list[str] = []
         for node in (self.a, self.b):
             try:
-                node.server.kill()
+                # Immediate: the postmaster reaps its own children, leaving no zombies for a
+                # slow PID 1; stop() falls back to killing every process by pid.
+                node.server.stop("immediate", timeout=10.0)
             except Exception as exc:  # keep going: the other node must be stopped too
                 errors.append(f"{node.name}: {exc}")
         shutil.rmtree(self.base, ignore_errors=True)
@@ -150,3 +167,36 @@ class LocalCluster:
         node.start()
         self.wait_streaming()
         return how
+
+    def repair(self) -> list[str]:
+        """Back to one writable primary and one streaming standby, whatever state a drill left.
+
+        Used when a drill is interrupted: it moves forward where it can (promote the standby if
+        the primary is gone) and rebuilds whatever node is not a healthy standby.
+        """
+        actions: list[str] = []
+        if not _writable(self.primary):
+            if self.primary.running:
+                self.primary.server.stop("fast", timeout=self.timeout)
+            if self.standby.running:
+                self.promote_standby()
+                actions.append(f"promoted {self.primary.name}")
+            else:
+                # Both are down (a terminal's Ctrl-C reaches the postmasters too): the node that
+                # was primary has every acknowledged commit, so it comes back as the primary.
+                (self.primary.data_dir / "standby.signal").unlink(missing_ok=True)
+                self.primary.start()
+                actions.append(f"restarted {self.primary.name} as primary")
+        if not self.healthy():
+            if self.standby.running:
+                self.standby.server.stop("fast", timeout=self.timeout)
+            how = self.rejoin_old_primary(clean=False)
+            actions.append(f"rebuilt {self.standby.name} as a standby by {how}")
+        return actions
+
+
+def _writable(node: Node) -> bool:
+    try:
+        return node.running and not node.in_recovery()
+    except Exception:
+        return False

@@ -12,7 +12,7 @@ from typing import Any, LiteralString
 
 import psycopg
 from psycopg.conninfo import make_conninfo
-from psycopg.sql import Composable
+from psycopg.sql import Composed
 
 from pcizone.local.postgres import (
     OS_USER,
@@ -86,7 +86,7 @@ class Node:
             row = conn.execute(sql).fetchone()
         return None if row is None else row[0]
 
-    def execute(self, sql: LiteralString | Composable) -> None:
+    def execute(self, sql: LiteralString | Composed) -> None:
         with self.connect() as conn:
             conn.execute(sql)
 
@@ -94,8 +94,12 @@ class Node:
         return bool(self.query_one("SELECT pg_is_in_recovery()"))
 
     # -- building ---------------------------------------------------------------------------
-    def clone_from(self, primary: Node) -> None:
-        """pg_basebackup -R from `primary`: a fresh standby of it (any old data is removed)."""
+    def clone_from(self, primary: Node, *, standby: bool = True) -> None:
+        """pg_basebackup from `primary` (with -R: a fresh standby of it); old data is removed.
+
+        Without `standby` the copy is a restored, independent server: it recovers to the end of
+        the backup and opens read-write.
+        """
         self.wipe()
         _owned_empty_dir(self.data_dir)
         _owned_empty_dir(self.server.socket_dir)
@@ -108,12 +112,13 @@ class Node:
                 primary.superuser_conninfo(application_name=self.name),
                 "--wal-method=stream",
                 "--checkpoint=fast",
-                "--write-recovery-conf",
+                *(["--write-recovery-conf"] if standby else []),
                 "--no-sync",  # a local drill's node needs no fsync of the copy
             ]
         )
         _raise_on_failure(done, f"pg_basebackup of {self.name} from {primary.name}")
-        self.follow(primary)
+        if standby:
+            self.follow(primary)
 
     def rewind_from(self, primary: Node) -> bool:
         """pg_rewind this stopped (or crashed) node onto `primary`; False if it cannot be done."""
@@ -131,7 +136,6 @@ class Node:
             ]
         )
         if done.returncode != 0:
-            print("REWIND-DEBUG", done.stdout[-2000:], done.stderr[-2000:])
             return False
         self.follow(primary)
         return True

@@ -44,6 +44,7 @@ from pcizone.errors import EXIT_ENVIRONMENT, UserError
 if TYPE_CHECKING:
     import psycopg
 
+DEBIAN_ROOT = Path("/usr/lib/postgresql")  # Debian's layout: <root>/<version>/bin
 OS_USER = "postgres"  # the system user the server runs as when we are root
 SUPERUSER = "postgres"  # the database superuser initdb creates
 STATUS_READY = "ready"  # postmaster.pid line 8 once connections are accepted
@@ -86,7 +87,7 @@ def find_bin_dir() -> Path:
                 f"PG_BIN={override} does not hold the PostgreSQL server binaries (initdb, postgres)"
             )
         return path
-    debian = [p for p in Path("/usr/lib/postgresql").glob("*/bin") if _has_server_binaries(p)]
+    debian = [p for p in DEBIAN_ROOT.glob("*/bin") if _has_server_binaries(p)]
     if debian:
         return max(debian, key=lambda p: _version_key(p.parent.name))
     on_path = shutil.which("initdb")
@@ -338,21 +339,13 @@ class PostgresServer:
         self._copy_template(Path(template))
 
     def _prepare_dirs(self) -> None:
-        identity = _server_identity()
-        for directory in (self.data_dir, self.socket_dir):
-            # Parents we create are 0755 so the server user can traverse them.
-            for parent in reversed(directory.parents):
-                if not parent.exists():
-                    parent.mkdir(mode=0o755)
-            directory.mkdir(mode=0o700, exist_ok=True)
-            if any(directory.iterdir()) and directory == self.data_dir:
-                raise PostgresError(
-                    f"{directory} is not empty; give init() an empty data directory"
-                )
-            directory.chmod(0o700)
-            if identity:
-                os.chown(directory, *identity)
-                _check_traversable(directory, *identity)
+        for parent in reversed(self.data_dir.parents):
+            if not parent.exists():
+                parent.mkdir(mode=0o755)  # traversable by the server user
+        self.data_dir.mkdir(mode=0o700, exist_ok=True)
+        if any(self.data_dir.iterdir()):
+            raise PostgresError(f"{self.data_dir} is not empty; give init() an empty data directory")
+        _own_private_dir(self.data_dir)
 
     def _copy_template(self, template: Path) -> None:
         if not (template / "PG_VERSION").is_file():
@@ -376,7 +369,11 @@ class PostgresServer:
             raise PostgresError(f"{self} is already running")
         if not self.is_initialized:
             raise PostgresError(f"{self.data_dir} is not a data directory yet; call init() first")
-        self.socket_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for parent in reversed(self.socket_dir.parents):
+            if not parent.exists():
+                parent.mkdir(mode=0o755)
+        self.socket_dir.mkdir(mode=0o700, exist_ok=True)
+        _own_private_dir(self.socket_dir)
         tries = 3 if self._port_was_chosen else 1
         for attempt in range(tries):
             socket_path = self.socket_dir / f".s.PGSQL.{self.port}"
@@ -590,9 +587,17 @@ class PostgresServer:
                 )
             )
 
-    def create_database(self, dbname: str, owner: str, template: str | None = None) -> None:
+    def create_database(
+        self,
+        dbname: str,
+        owner: str,
+        template: str | None = None,
+        strategy: Literal["file_copy", "wal_log"] = "file_copy",
+    ) -> None:
         """Create `dbname` owned by `owner`, optionally cloned from the database `template`.
 
+        Cloning a small migrated database takes ~50 ms with file_copy against ~130 ms with
+        wal_log (fsync off); file_copy checkpoints, so prefer wal_log on a busy durable server.
         Only the owner may connect: CONNECT is revoked from PUBLIC.
         """
         from psycopg import sql
@@ -602,7 +607,10 @@ class PostgresServer:
                 sql.Identifier(dbname), sql.Identifier(owner)
             )
             if template is not None:
-                query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+                keyword = sql.SQL("FILE_COPY") if strategy == "file_copy" else sql.SQL("WAL_LOG")
+                query += sql.SQL(" TEMPLATE {} STRATEGY {}").format(
+                    sql.Identifier(template), keyword
+                )
             conn.execute(query)
             conn.execute(
                 sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(
@@ -638,6 +646,15 @@ def _read_lines(path: Path) -> list[str]:
         return [line.strip() for line in path.read_text().splitlines()]
     except (FileNotFoundError, PermissionError):
         return []
+
+
+def _own_private_dir(directory: Path) -> None:
+    """0700 and owned by the server user: what PostgreSQL wants for data and socket dirs."""
+    directory.chmod(0o700)
+    identity = _server_identity()
+    if identity:
+        os.chown(directory, *identity)
+        _check_traversable(directory, *identity)
 
 
 def _check_traversable(directory: Path, uid: int, gid: int) -> None:

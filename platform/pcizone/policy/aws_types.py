@@ -56,8 +56,8 @@ S3_BUCKET_SSE = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 )
 S3_BUCKET_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
-SECRET = "aws:secretsmanager/secret:Secret"
-SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+SECRET = "aws:secretsmanager/secret:Secret"  # noqa: S105 - a type token
+SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"  # noqa: S105
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SECURITYHUB_ACCOUNT = "aws:securityhub/account:Account"

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from pcizone.policy.requirements import section_key
 from pcizone.policy.views import Context, Resource, Stack
 
 POLICY_ID = re.compile(r"^pci-[a-z0-9]+(-[a-z0-9]+)*$")
@@ -77,10 +78,10 @@ class PolicySpec:
         return Level.ADVISORY
 
     def check_kind(self, ctx: Context) -> None:
-        if self.kinds is not None and ctx.stack_kind is not None:
-            if ctx.stack_kind not in self.kinds:
-                allowed = ", ".join(sorted(self.kinds))
-                raise NotApplicable(f"applies to {allowed} stacks, not {ctx.stack_kind}")
+        kind = ctx.stack_kind
+        if self.kinds is not None and kind is not None and kind not in self.kinds:
+            allowed = ", ".join(sorted(self.kinds))
+            raise NotApplicable(f"applies to {allowed} stacks, not {ctx.stack_kind}")
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def resource_policy(
         return ResourcePolicySpec(
             id=policy_id,
             description=description,
-            requirements=tuple(requirements),
+            requirements=tuple(sorted(requirements, key=section_key)),
             severity=severity,
             enforcement=enforcement,
             locked=locked,
@@ -171,7 +172,7 @@ def stack_policy(
         return StackPolicySpec(
             id=policy_id,
             description=description,
-            requirements=tuple(requirements),
+            requirements=tuple(sorted(requirements, key=section_key)),
             severity=severity,
             enforcement=enforcement,
             locked=locked,

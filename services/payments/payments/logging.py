@@ -34,7 +34,11 @@ def mask_card_data(value: object, depth: int = 0) -> object:
         return value
     if isinstance(value, int | float):
         # A number is a digit run too (4111111111111111 as an int); keep it numeric when clean.
-        return mask_pans(str(value)) if contains_pan(value) else value
+        try:
+            text = str(value)
+        except ValueError:  # beyond Python's int digit limit: not renderable, not a PAN
+            return f"<int of {value.bit_length()} bits>"
+        return mask_pans(text) if contains_pan(text) else value
     if isinstance(value, bytes | bytearray | memoryview):
         return mask_pans(text_of(value))
     if isinstance(value, BaseException):

@@ -139,5 +139,8 @@ def contains_pan(obj: object) -> bool:
             else:
                 stack.extend(item)
         elif item is not None and not isinstance(item, bool):
-            stack.append(str(item))
+            try:
+                stack.append(str(item))
+            except ValueError:  # an int past Python's digit limit: one run, never a PAN
+                continue
     return False

@@ -23,8 +23,11 @@ def region_of(resource: Resource) -> str:
 
 
 def stack_regions(stack: Stack) -> list[str]:
-    """Every region an AWS resource of the stack is created in."""
-    return sorted({region_of(r) for r in stack.resources if r.type.startswith("aws:")})
+    """Every region the stack declares an AWS provider for or creates an AWS resource in."""
+    regions = {region_of(r) for r in stack.resources if r.type.startswith("aws:")}
+    for provider in stack.of_type(t.AWS_PROVIDER):
+        regions.add(values.as_str(provider.props.get("region")) or UNSTATED_REGION)
+    return sorted(regions)
 
 
 def regions_without(stack: Stack, found: Callable[[Resource], bool], *types: str) -> list[str]:

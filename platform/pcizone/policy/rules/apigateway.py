@@ -92,5 +92,8 @@ def apigw_no_data_trace(stage: Resource, stack: Stack, _ctx: Context) -> Iterato
         yield "no MethodSettings states dataTraceEnabled false for this stage"
     for method in all_settings:
         settings = method.props.get("settings")
-        if not isinstance(settings, Mapping) or values.as_bool(settings.get("dataTraceEnabled")) is not False:
+        if (
+            not isinstance(settings, Mapping)
+            or values.as_bool(settings.get("dataTraceEnabled")) is not False
+        ):
             yield f"MethodSettings {method.name} does not set dataTraceEnabled false"

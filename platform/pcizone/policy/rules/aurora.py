@@ -134,14 +134,15 @@ def aurora_log_exports(cluster: Resource, _ctx: Context) -> Iterator[str]:
 def aurora_force_ssl(cluster: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
     engine = values.as_str(cluster.props.get("engine")) or "aurora-postgresql"
     name, wanted = TLS_PARAMETERS.get(engine, TLS_PARAMETERS["aurora-postgresql"])
-    if values.as_str(cluster.props.get("dbClusterParameterGroupName")) is None:
-        yield "dbClusterParameterGroupName is not set (the default group does not force TLS)"
-        return
+    # Link through the dependency first: an autonamed group's name is unknown in preview.
     groups = stack.referenced(
         cluster, "dbClusterParameterGroupName", (t.RDS_CLUSTER_PARAMETER_GROUP,), "name"
     )
     if not groups:
-        yield "its cluster parameter group is not declared in this stack, so TLS is not evidenced"
+        if values.as_str(cluster.props.get("dbClusterParameterGroupName")) is None:
+            yield "dbClusterParameterGroupName is not set (the default group does not force TLS)"
+        else:
+            yield "its cluster parameter group is not declared in this stack, so TLS is unproven"
         return
     for group in groups:
         for parameter in values.as_list(group.props.get("parameters")):
@@ -156,7 +157,9 @@ def aurora_force_ssl(cluster: Resource, stack: Stack, _ctx: Context) -> Iterator
 def _selected_by(cluster: Resource, selection: Resource) -> bool:
     if selection.refers_to("resources", cluster):
         return True
-    if values.as_str(cluster.props.get("arn")) in values.as_str_list(selection.props.get("resources")):
+    if values.as_str(cluster.props.get("arn")) in values.as_str_list(
+        selection.props.get("resources")
+    ):
         return True
     for test in values.as_list(selection.props.get("selectionTags")):
         key = values.as_str(values.get(test, "key"))

@@ -86,4 +86,8 @@ def trail_cloudwatch(trail: Resource, _ctx: Context) -> Iterator[str]:
 def org_trail(_subject: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
     trails = stack.of_type(t.CLOUDTRAIL)
     if not any(values.as_bool(r.props.get("isOrganizationTrail")) is True for r in trails):
-        yield f"none of the {len(trails)} trail(s) has isOrganizationTrail true"
+        yield (
+            f"none of the {len(trails)} trails has isOrganizationTrail true"
+            if trails
+            else "the org stack declares no CloudTrail trail"
+        )

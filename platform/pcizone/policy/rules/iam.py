@@ -83,9 +83,9 @@ def iam_no_wildcard_action(resource: Resource, _ctx: Context) -> Iterator[str]:
 def iam_no_kms_decrypt_star(resource: Resource, _ctx: Context) -> Iterator[str]:
     try:
         for where, statement in _statements(resource):
-            if statement.allows and statement.covers_action("kms:Decrypt"):
-                if statement.not_resources is not None or "*" in statement.resources:
-                    yield f"{where} allows kms:Decrypt on every key"
+            every_key = statement.not_resources is not None or "*" in statement.resources
+            if statement.allows and statement.covers_action("kms:Decrypt") and every_key:
+                yield f"{where} allows kms:Decrypt on every key"
     except values.DocumentError as exc:
         yield str(exc)
 

@@ -48,9 +48,8 @@ def sg_no_public_ingress(resource: Resource, _ctx: Context) -> Iterator[str]:
         for key in ("cidrIpv4", "cidrIpv6"):
             if resource.props.get(key) in ANYWHERE:
                 yield f"{key} is {resource.props.get(key)} on {_port_range(resource.props)}"
-    elif resource.props.get("type") == "ingress":
-        if cidrs := _open_cidrs(resource.props):
-            yield f"ingress on {_port_range(resource.props)} from {', '.join(cidrs)}"
+    elif resource.props.get("type") == "ingress" and (cidrs := _open_cidrs(resource.props)):
+        yield f"ingress on {_port_range(resource.props)} from {', '.join(cidrs)}"
 
 
 @stack_policy(

@@ -16,6 +16,8 @@ from pcizone.policy.spec import Level, Severity, stack_policy
 from pcizone.policy.views import Context, Resource, Stack
 
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+# S3 server access logging delivers only to buckets whose default encryption is SSE-S3.
+SSE_S3 = "AES256"
 PUBLIC_ACCESS_FLAGS = (
     "blockPublicAcls",
     "blockPublicPolicy",
@@ -29,9 +31,15 @@ def companions(bucket: Resource, stack: Stack, type_: str) -> list[Resource]:
     return stack.referrers(bucket, (type_,), "bucket", "bucket")
 
 
+def is_access_log_target(bucket: Resource, stack: Stack) -> bool:
+    """Whether a BucketLogging in the stack delivers S3 server access logs to `bucket`."""
+    return bool(stack.referrers(bucket, (t.S3_BUCKET_LOGGING,), "targetBucket", "bucket"))
+
+
 @stack_policy(
     "pci-s3-sse-kms",
-    "S3 buckets encrypt objects by default with SSE-KMS under a customer managed key.",
+    "S3 buckets encrypt objects by default with SSE-KMS under a customer managed key "
+    "(server access log targets, which AWS allows only SSE-S3, with SSE-S3).",
     requirements=("3.5.1", "10.3.2"),
     severity=Severity.HIGH,
     enforcement=Level.MANDATORY,
@@ -39,7 +47,7 @@ def companions(bucket: Resource, stack: Stack, type_: str) -> list[Resource]:
     types=(t.S3_BUCKET,),
     remediation=(
         "Add an aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm aws:kms "
-        "and kms_master_key_id set."
+        "and kms_master_key_id set (AES256 for a server access log target bucket)."
     ),
 )
 def s3_sse_kms(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
@@ -47,12 +55,15 @@ def s3_sse_kms(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
     if not configs:
         yield "no BucketServerSideEncryptionConfiguration names this bucket"
         return
+    log_target = is_access_log_target(bucket, stack)
     for config in configs:
         for rule in values.as_list(config.props.get("rules")):
             default = values.get(rule, "applyServerSideEncryptionByDefault")
             algorithm = values.as_str(values.get(default, "sseAlgorithm"))
             key = values.as_str(values.get(default, "kmsMasterKeyId"))
             if algorithm in KMS_ALGORITHMS and key is not None:
+                return
+            if log_target and algorithm == SSE_S3:
                 return
     yield "default encryption is not aws:kms with a kmsMasterKeyId"
 

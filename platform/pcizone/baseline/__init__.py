@@ -1,0 +1,1 @@
+"""The account baseline every stage stack applies to its own account, and its entry point."""

@@ -1,0 +1,1 @@
+"""The landing zone (org stack): organization, accounts, guardrails, trail and log archive."""

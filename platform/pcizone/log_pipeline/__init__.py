@@ -1,0 +1,1 @@
+"""Log pipeline: CloudWatch Logs -> Firehose -> the organization's log archive, and PAN masking."""

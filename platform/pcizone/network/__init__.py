@@ -1,0 +1,1 @@
+"""The stage's network: private subnets, endpoints, security groups and flow logs."""

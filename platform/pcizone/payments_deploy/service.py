@@ -1,0 +1,314 @@
+"""The payments service, as developer stacks and staging/prod deploy it.
+
+API (HTTP API) -> payments queue -> worker (ReportBatchItemFailures) -> DLQ -> auditor; the
+outbox relay re-sends what the API could not; the migrator gives the stack its own database
+and user and applies the migrations first. Every function has its own role (permissions.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from pcizone.alerts import alarms
+from pcizone.config.payments_settings import FunctionSettings, PaymentsSettings
+from pcizone.core.naming import DataClass, Naming
+from pcizone.data.placement import Placement
+from pcizone.payments_deploy.code_package import build_code_package
+from pcizone.payments_deploy.environment import DatabaseEndpoint, payments_environment
+from pcizone.payments_deploy.function import FunctionArgs, Packaging, PaymentFunction
+from pcizone.payments_deploy.http_api import STAGE, PaymentsApi
+from pcizone.payments_deploy.layer_artifact import dependency_layer
+from pcizone.payments_deploy.permissions import Function, Resources, statements
+from pcizone.payments_deploy.queues import PaymentQueues, dlq_visibility
+from pcizone.payments_deploy.schema import database_identifiers, migration_invocation
+from pcizone.payments_deploy.stage_resources import StageResources
+
+HANDLERS = {
+    Function.API: "payments.handlers.api.handler",
+    Function.WORKER: "payments.handlers.worker.handler",
+    Function.DLQ_AUDITOR: "payments.handlers.dlq_auditor.handler",
+    Function.OUTBOX_RELAY: "payments.handlers.outbox_relay.handler",
+    Function.MIGRATOR: "payments.handlers.migrator.handler",
+}
+DESCRIPTIONS = {
+    Function.API: "Payments API: accepts processor tokens, never card numbers",
+    Function.WORKER: "Charges queued payments once each and posts the ledger",
+    Function.DLQ_AUDITOR: "Records dead-lettered messages and alerts; never redrives",
+    Function.OUTBOX_RELAY: "Re-sends queue messages whose send failed after commit",
+    Function.MIGRATOR: "Creates the service's database and user, applies migrations",
+}
+# Output keys of `functionNames`, `roleArns` and `logGroupNames`.
+OUTPUT_KEYS = {
+    Function.API: "api",
+    Function.WORKER: "worker",
+    Function.DLQ_AUDITOR: "dlqAuditor",
+    Function.OUTBOX_RELAY: "outboxRelay",
+    Function.MIGRATOR: "migrator",
+}
+MIGRATOR_SETTINGS = FunctionSettings(timeout_seconds=300, memory_mb=512, reserved_concurrency=1)
+DEVELOPER_SECRET_RECOVERY_DAYS = 7  # a developer stack is re-created under the same name
+STAGE_SECRET_RECOVERY_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ServiceArgs:
+    settings: PaymentsSettings
+    env: str  # PAYMENTS_ENV: dev (developer stacks), staging or prod
+    stage: StageResources
+    processor_api_key: pulumi.Input[str] | None
+    repo_root: Path
+    developer_stack: bool
+
+
+class PaymentsService(pulumi.ComponentResource):
+    def __init__(
+        self,
+        name: str,
+        args: ServiceArgs,
+        *,
+        naming: Naming,
+        placement: Placement,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pcizone:payments:Service", name, None, opts)
+        settings, stage = args.settings, args.stage
+        child = pulumi.ResourceOptions(parent=self)
+        code = build_code_package(args.repo_root)
+        layer = dependency_layer(f"{name}-layer", naming=naming, placement=placement, parent=self)
+        packaging = Packaging(code.path, code.lambda_hash, layer.arn)
+        self.queues = PaymentQueues(
+            f"{name}-queues",
+            settings=settings.queue,
+            dlq_visibility_timeout_seconds=dlq_visibility(
+                settings.queue, settings.auditor.timeout_seconds
+            ),
+            key_arn=stage.keys.queues,
+            naming=naming,
+            placement=placement,
+            opts=child,
+        )
+        secret_arn = self._processor_secret(name, args, naming, placement)
+        db_name, db_user = database_identifiers(naming)
+        database = DatabaseEndpoint(
+            host=stage.proxy_endpoint,
+            port=stage.database_port,
+            name=db_name,
+            user=db_user,
+            admin_user=stage.master_username,
+        )
+        self.functions: dict[Function, PaymentFunction] = {}
+
+        def deploy(function: Function, settings_: FunctionSettings, after: list[pulumi.Resource]) -> PaymentFunction:
+            def grants(log_group_arn: pulumi.Output[str]) -> list[dict[str, object]]:
+                return statements(
+                    function,
+                    Resources(
+                        region=placement.region,
+                        account_id=placement.account_id,
+                        log_group_arn=log_group_arn,
+                        proxy_resource_id=stage.proxy_resource_id,
+                        db_user=db_user,
+                        admin_user=stage.master_username,
+                        queue_arn=self.queues.queue.arn,
+                        dlq_arn=self.queues.dlq.arn,
+                        queue_key_arn=stage.keys.queues,
+                        secrets_key_arn=stage.keys.secrets,
+                        processor_secret_arn=secret_arn,
+                    ),
+                )
+
+            deployed = PaymentFunction(
+                f"{name}-{function.value}",
+                FunctionArgs(
+                    key=function.value,
+                    handler=HANDLERS[function],
+                    description=DESCRIPTIONS[function],
+                    settings=settings_,
+                    environment=payments_environment(
+                        function,
+                        env=args.env,
+                        settings=settings,
+                        database=database,
+                        queue_url=self.queues.queue.url,
+                        processor_secret_arn=secret_arn,
+                    ),
+                    subnet_ids=stage.subnet_ids,
+                    security_group_id=stage.lambda_security_group_id,
+                    env_key_arn=stage.keys.secrets,
+                    logs_key_arn=stage.keys.logs,
+                    log_retention_days=settings.log_retention_days,
+                    subscriber=stage.subscriber,
+                    packaging=packaging,
+                    depends_on=after,
+                ),
+                statements=grants,
+                naming=naming,
+                placement=placement,
+                opts=child,
+            )
+            self.functions[function] = deployed
+            return deployed
+
+        migrator = deploy(Function.MIGRATOR, MIGRATOR_SETTINGS, [])
+        migrated = migration_invocation(
+            f"{name}-migrate",
+            function=migrator.function,
+            code=code,
+            placement=placement,
+            parent=self,
+        )
+        # New code runs only against a migrated schema.
+        api = deploy(Function.API, settings.api, [migrated])
+        worker = deploy(Function.WORKER, settings.worker, [migrated])
+        auditor = deploy(Function.DLQ_AUDITOR, settings.auditor, [migrated])
+        relay = deploy(Function.OUTBOX_RELAY, settings.outbox_relay, [migrated])
+        self._event_sources(name, settings, worker, auditor, naming, placement)
+        self._relay_schedule(name, settings, relay, naming, placement)
+        self.api = PaymentsApi(
+            f"{name}-http",
+            settings=settings.api,
+            function=api.function,
+            logs_key_arn=stage.keys.logs,
+            log_retention_days=settings.log_retention_days,
+            subscriber=stage.subscriber,
+            naming=naming,
+            placement=placement,
+            opts=child,
+        )
+        self._alarms(stage.alarm_topic_arn, naming, placement)
+        self.database_name = db_name
+        self.database_user = db_user
+        self.register_outputs({"apiUrl": self.api.url, "queueUrl": self.queues.queue.url})
+
+    def _processor_secret(
+        self, name: str, args: ServiceArgs, naming: Naming, placement: Placement
+    ) -> pulumi.Output[str] | None:
+        if args.settings.processor.kind != "stripe":
+            return None
+        if args.processor_api_key is None:
+            # The config validation requires the key with Stripe; this is a program error.
+            raise ValueError("payments.processor.kind is 'stripe' but no processor API key was given")
+        secret = aws.secretsmanager.Secret(
+            f"{name}-processor-key",
+            name=f"{naming.prefix}/payments/processor-api-key",
+            description="Payment processor API key (read by the worker only)",
+            kms_key_id=args.stage.keys.secrets,
+            recovery_window_in_days=(
+                DEVELOPER_SECRET_RECOVERY_DAYS if args.developer_stack else STAGE_SECRET_RECOVERY_DAYS
+            ),
+            tags=naming.tags(DataClass.SECRETS, component="payments"),
+            opts=placement.opts(self),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-processor-key-value",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(args.processor_api_key),
+            opts=placement.opts(self),
+        )
+        return secret.arn
+
+    def _event_sources(
+        self,
+        name: str,
+        settings: PaymentsSettings,
+        worker: PaymentFunction,
+        auditor: PaymentFunction,
+        naming: Naming,
+        placement: Placement,
+    ) -> None:
+        fifo = settings.queue.fifo
+        tags = naming.tags(DataClass.CARDHOLDER_DATA, component="payments")
+        aws.lambda_.EventSourceMapping(
+            f"{name}-worker-source",
+            event_source_arn=self.queues.queue.arn,
+            function_name=worker.function.arn,
+            enabled=True,
+            batch_size=settings.worker.batch_size,
+            # FIFO sources reject a batching window; the config forbids batches above 10 there.
+            maximum_batching_window_in_seconds=(
+                None if fifo else settings.worker.maximum_batching_window_seconds
+            ),
+            function_response_types=["ReportBatchItemFailures"],
+            scaling_config=aws.lambda_.EventSourceMappingScalingConfigArgs(
+                maximum_concurrency=settings.worker.maximum_concurrency
+            ),
+            tags=tags,
+            opts=placement.opts(self, depends_on=[worker.policy]),
+        )
+        aws.lambda_.EventSourceMapping(
+            f"{name}-auditor-source",
+            event_source_arn=self.queues.dlq.arn,
+            function_name=auditor.function.arn,
+            enabled=True,
+            batch_size=settings.auditor.batch_size,
+            maximum_batching_window_in_seconds=None if fifo else 0,
+            function_response_types=["ReportBatchItemFailures"],
+            scaling_config=aws.lambda_.EventSourceMappingScalingConfigArgs(
+                maximum_concurrency=min(2, settings.auditor.reserved_concurrency) or 2
+            ),
+            tags=tags,
+            opts=placement.opts(self, depends_on=[auditor.policy]),
+        )
+
+    def _relay_schedule(
+        self,
+        name: str,
+        settings: PaymentsSettings,
+        relay: PaymentFunction,
+        naming: Naming,
+        placement: Placement,
+    ) -> None:
+        minutes = settings.outbox_relay.interval_minutes
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-relay-schedule",
+            name=naming.name("outbox-relay"),
+            description="Runs the outbox relay on a schedule",
+            schedule_expression=f"rate({minutes} minute{'s' if minutes > 1 else ''})",
+            state="ENABLED",
+            tags=naming.tags(DataClass.INTERNAL, component="payments"),
+            opts=placement.opts(self),
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-relay-target",
+            rule=rule.name,
+            arn=relay.function.arn,
+            opts=placement.opts(self),
+        )
+        aws.lambda_.Permission(
+            f"{name}-relay-invoke",
+            function=relay.function.name,
+            action="lambda:InvokeFunction",
+            principal="events.amazonaws.com",
+            source_arn=rule.arn,
+            opts=placement.opts(self),
+        )
+
+    def _alarms(self, topic_arn: pulumi.Input[str], naming: Naming, placement: Placement) -> None:
+        target = alarms.AlarmTarget(naming, placement, topic_arn, self)
+        alarms.dlq_depth(target, "payments-dlq-depth", self.queues.dlq.name)
+        alarms.dlq_arrivals(target, "payments-dlq-arrivals", self.queues.dlq.name)
+        alarms.api_5xx(target, "payments-api-5xx", self.api.api.id, STAGE)
+        for function in (Function.WORKER, Function.DLQ_AUDITOR, Function.OUTBOX_RELAY):
+            alarms.function_errors(
+                target, f"payments-{function.value}-errors", self.functions[function].function.name
+            )
+
+    def outputs(self) -> dict[str, object]:
+        """The developer stack's outputs (staging and prod export them under `payments`)."""
+        return {
+            "apiUrl": self.api.url,
+            "queueUrl": self.queues.queue.url,
+            "dlqUrl": self.queues.dlq.url,
+            "functionNames": {OUTPUT_KEYS[f]: fn.function.name for f, fn in self.functions.items()},
+            "roleArns": {OUTPUT_KEYS[f]: fn.role.arn for f, fn in self.functions.items()},
+            "logGroupNames": {
+                **{OUTPUT_KEYS[f]: fn.log_group.name for f, fn in self.functions.items()},
+                "apiAccess": self.api.access_logs.name,
+            },
+            "databaseName": self.database_name,
+            "databaseUser": self.database_user,
+        }
