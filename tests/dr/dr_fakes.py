@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 from pcizone.dr.clock import Clock
 from pcizone.dr.endpoint import WriterEndpoint
@@ -80,3 +81,22 @@ class ScriptedProbe:
 
     def keys(self) -> dict[str, int]:
         return {a.key: 1 for a in self._attempts if a.ok}
+
+
+def postmasters_under(prefix: str) -> list[int]:
+    """Pids of live (not zombie) postgres servers whose data directory starts with `prefix`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state = stat[stat.rfind(")") + 2 :].split()[0]
+        if state in {"Z", "X"} or not argv or not argv[0].endswith(b"postgres"):
+            continue
+        if any(arg.startswith(prefix.encode()) for arg in argv):
+            found.append(int(entry.name))
+    return found

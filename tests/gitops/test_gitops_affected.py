@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from pcizone.gitops.errors import GitOpsError
 from pcizone.gitops.affected import (
     Scope,
     affected_stacks,
@@ -17,6 +15,7 @@ from pcizone.gitops.affected import (
     deploy_flags,
     main,
 )
+from pcizone.gitops.errors import GitOpsError
 
 EXISTING = ["org", "dev", "staging", "prod", "dev-alice", "dev-bob"]
 
@@ -70,7 +69,11 @@ def test_docs_and_ci_changes_affect_nothing() -> None:
 
 
 def test_impacts_combine_without_duplicates() -> None:
-    paths = ["stacks/Pulumi.dev.yaml", "services/payments/payments/api.py", "stacks/Pulumi.dev.yaml"]
+    paths = [
+        "stacks/Pulumi.dev.yaml",
+        "services/payments/payments/api.py",
+        "stacks/Pulumi.dev.yaml",
+    ]
     assert affected_stacks(paths, EXISTING) == ["dev", "staging", "prod", "dev-alice", "dev-bob"]
 
 

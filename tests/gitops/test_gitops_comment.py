@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from pcizone.gitops.comment import (
     GITHUB_LIMIT,
     MARKER,
@@ -72,7 +71,12 @@ def passing_artifact(folder: Path) -> Path:
         check("preview", "dev", against_base=True),
         check("compliance", "dev", report_dir="compliance/dev"),
     ]
-    logs = {"validate": "ok", "base-plan-dev": "", "preview-dev": "+ 2 to create", "compliance-dev": ""}
+    logs = {
+        "validate": "ok",
+        "base-plan-dev": "",
+        "preview-dev": "+ 2 to create",
+        "compliance-dev": "",
+    }
     return write_artifact(folder, checks, logs)
 
 
@@ -214,7 +218,7 @@ def test_malformed_summaries_are_refused_with_the_reason(
 
 
 def test_a_missing_summary_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(GitOpsError, match="summary.json: not found; the preview did not produce"):
+    with pytest.raises(GitOpsError, match=r"summary\.json: not found; the preview did not produce"):
         load_summary(tmp_path)
 
 

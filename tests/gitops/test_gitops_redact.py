@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from pcizone.gitops.redact import redact
 
 
@@ -42,7 +41,10 @@ def test_secret_assignments_keep_the_name_and_lose_the_value() -> None:
 def test_private_keys_and_database_passwords_are_masked() -> None:
     key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"
     assert redact(f"k: {key} done") == "k: [masked private key] done"
-    assert redact("postgresql://ledger:hunter2@db:5432/pay") == "postgresql://ledger:[masked]@db:5432/pay"
+    assert (
+        redact("postgresql://ledger:hunter2@db:5432/pay")
+        == "postgresql://ledger:[masked]@db:5432/pay"
+    )
 
 
 def test_ordinary_identifiers_are_left_alone() -> None:
@@ -54,4 +56,6 @@ def test_ordinary_identifiers_are_left_alone() -> None:
 
 
 def test_terminal_control_codes_are_stripped() -> None:
-    assert redact("\x1b[1;31merror\x1b[0m: \x1b]8;;https://x\x07link\x1b]8;;\x07\x07") == "error: link"
+    assert (
+        redact("\x1b[1;31merror\x1b[0m: \x1b]8;;https://x\x07link\x1b]8;;\x07\x07") == "error: link"
+    )

@@ -13,7 +13,6 @@ from typing import Any
 
 import boto3
 import pytest
-
 from pcizone.local.emulator import EmulatorEndpoint
 from pcizone.local.runtime import (
     EventSourceSpec,
@@ -166,7 +165,11 @@ def make_runtime(endpoint: EmulatorEndpoint, tmp_path: Path) -> Iterator[Runtime
         start: bool = True,
     ) -> LocalRuntime:
         runtime = LocalRuntime(
-            endpoint, functions, event_sources or [], routes or [], tmp_path / "logs",
+            endpoint,
+            functions,
+            event_sources or [],
+            routes or [],
+            tmp_path / "logs",
             tuning=tuning,
         )
         if start:

@@ -15,13 +15,12 @@ from typing import Any
 import pytest
 import yaml
 from google.protobuf import struct_pb2
-from pulumi.runtime import rpc
-
 from pcizone.config.stack_names import parse_stack_name
 from pcizone.offline.model import UNKNOWN, RecordedResource, RecordedRun, Secret
 from pcizone.offline.runner import run_program
 from pcizone.policy.evaluate import evaluate_run
 from pcizone.policy.verdict import PolicyVerdict
+from pulumi.runtime import rpc
 
 CASES_DIR = Path(__file__).parent / "cases"
 PROJECT = "pcizone"

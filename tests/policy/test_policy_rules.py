@@ -115,16 +115,23 @@ def test_tls_statement_must_test_secure_transport_false(make_run, spec, statuses
 
 def test_provider_default_tags_classify_resources(make_run, spec, statuses):
     default_tags = json.dumps({"tags": {"pcizone:data-classification": "logs"}})
+    internal = {"pcizone:data-classification": "internal"}
     run = make_run(
         "dev-unit",
         [
             spec(t.AWS_PROVIDER, "account", {"region": "eu-west-1", "defaultTags": default_tags}),
-            spec(t.S3_BUCKET, "tagged-by-provider", {"bucket": "a"}, provider="account"),
-            spec(t.S3_BUCKET, "untagged", {"bucket": "b"}),
+            spec(t.S3_BUCKET, "logs-by-provider", {"bucket": "a"}, provider="account"),
+            spec(
+                t.S3_BUCKET, "own-tag-wins", {"bucket": "b", "tags": internal}, provider="account"
+            ),
+            spec(t.S3_BUCKET, "unclassified", {"bucket": "c"}),
         ],
     )
-    # Only the log bucket must be versioned.
-    assert statuses(evaluate_run(run), "pci-s3-versioning") == {"tagged-by-provider": "fail"}
+    # Log buckets must be versioned; an unclassified bucket is judged as if it held logs.
+    assert statuses(evaluate_run(run), "pci-s3-versioning") == {
+        "logs-by-provider": "fail",
+        "unclassified": "fail",
+    }
 
 
 def test_egress_rules_and_private_ingress_are_fine(make_run, spec, statuses):
@@ -268,3 +275,45 @@ def test_account_baseline_applies_to_stage_stacks_only(make_run, spec, statuses)
             make_run(stack, [spec(t.AWS_PROVIDER, "p", {"region": "eu-west-1"})])
         )
         assert set(statuses(verdict, "pci-account-guardduty").values()) == {expected}, stack
+
+
+def test_a_dlq_consumer_keeps_its_failures_in_the_dlq(make_run, spec, statuses):
+    redrive = json.dumps(
+        {"deadLetterTargetArn": "arn:aws:sqs:eu-west-1:1:dlq", "maxReceiveCount": 5}
+    )
+    run = make_run(
+        "dev-unit",
+        [
+            spec(t.SQS_QUEUE, "queue", {"redrivePolicy": redrive}, deps={"redrivePolicy": ["dlq"]}),
+            spec(t.SQS_QUEUE, "dlq", {}),
+            spec(t.SQS_QUEUE, "plain", {}),
+            spec(t.LAMBDA_FUNCTION, "worker", {}),
+            spec(t.LAMBDA_FUNCTION, "auditor", {}),
+            spec(t.LAMBDA_FUNCTION, "reader", {}),
+            spec(
+                t.LAMBDA_EVENT_SOURCE_MAPPING,
+                "w",
+                {},
+                deps={"eventSourceArn": ["queue"], "functionName": ["worker"]},
+            ),
+            spec(
+                t.LAMBDA_EVENT_SOURCE_MAPPING,
+                "a",
+                {},
+                deps={"eventSourceArn": ["dlq"], "functionName": ["auditor"]},
+            ),
+            spec(
+                t.LAMBDA_EVENT_SOURCE_MAPPING,
+                "r",
+                {},
+                deps={"eventSourceArn": ["plain"], "functionName": ["reader"]},
+            ),
+        ],
+    )
+    verdict = evaluate_run(run)
+    assert statuses(verdict, "pci-lambda-failure-destination") == {
+        "worker": "pass",
+        "auditor": "pass",
+        "reader": "fail",
+    }
+    assert statuses(verdict, "pci-sqs-redrive") == {"queue": "pass", "plain": "fail"}

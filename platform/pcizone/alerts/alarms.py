@@ -69,7 +69,9 @@ def _alarm(
     )
 
 
-def dlq_depth(target: AlarmTarget, name: str, queue_name: pulumi.Input[str]) -> aws.cloudwatch.MetricAlarm:
+def dlq_depth(
+    target: AlarmTarget, name: str, queue_name: pulumi.Input[str]
+) -> aws.cloudwatch.MetricAlarm:
     return _alarm(
         target,
         name,
@@ -77,6 +79,20 @@ def dlq_depth(target: AlarmTarget, name: str, queue_name: pulumi.Input[str]) -> 
         " decides whether to redrive it.",
         _Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_name},
                 "Maximum", 60, 1, 0, "notBreaching"),
+        DataClass.CARDHOLDER_DATA,
+    )  # fmt: skip
+
+
+def dlq_arrivals(
+    target: AlarmTarget, name: str, queue_name: pulumi.Input[str]
+) -> aws.cloudwatch.MetricAlarm:
+    """The auditor drains the DLQ within seconds, so depth alone can miss an arrival."""
+    return _alarm(
+        target,
+        name,
+        "The DLQ auditor received dead-lettered payment messages (see the dead_letters table).",
+        _Metric("AWS/SQS", "NumberOfMessagesReceived", {"QueueName": queue_name},
+                "Sum", 60, 1, 0, "notBreaching"),
         DataClass.CARDHOLDER_DATA,
     )  # fmt: skip
 

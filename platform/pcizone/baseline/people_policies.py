@@ -10,6 +10,7 @@ AWS managed read-only policies they are given.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
 from pcizone.core.naming import TAG_DATA_CLASSIFICATION, DataClass
 from pcizone.landing_zone.documents import (
@@ -127,80 +128,87 @@ def deny_cardholder_data_policy() -> Document:
     return document(*cardholder_data_denies())
 
 
-def permissions(persona: Persona, account_id: str) -> Document | None:
-    """The persona's allow policy beyond its AWS managed policy (None: managed policy only)."""
-    keys = f"arn:aws:kms:*:{account_id}:key/*"
-    if persona is Persona.PLATFORM_ADMIN:
-        return document(
-            statement(
-                "OperateServices",
-                "Allow",
-                actions=[
-                    "rds:FailoverDBCluster",
-                    "rds:FailoverGlobalCluster",
-                    "rds:SwitchoverGlobalCluster",
-                    "rds:RebootDBInstance",
-                    "rds:CreateDBClusterSnapshot",
-                    "lambda:PutFunctionConcurrency",
-                    "lambda:DeleteFunctionConcurrency",
-                    "lambda:UpdateEventSourceMapping",
-                    "sqs:StartMessageMoveTask",
-                    "sqs:CancelMessageMoveTask",
-                    "cloudwatch:DisableAlarmActions",
-                    "cloudwatch:EnableAlarmActions",
-                    "securityhub:BatchUpdateFindings",
-                    "guardduty:ArchiveFindings",
-                    "backup:StartBackupJob",
-                    "backup:StartRestoreJob",
-                    "fis:StartExperiment",
-                    "fis:StopExperiment",
-                    "support:*",
-                ],
-                resources="*",
-            ),
-            statement(
-                "ManageKeyLifecycle",
-                "Allow",
-                actions=[
-                    "kms:ScheduleKeyDeletion",
-                    "kms:CancelKeyDeletion",
-                    "kms:DisableKey",
-                    "kms:EnableKey",
-                    "kms:EnableKeyRotation",
-                    "kms:RotateKeyOnDemand",
-                ],
-                resources=keys,
-            ),
-        )
-    if persona is Persona.BREAK_GLASS:
-        return document(
-            statement(
-                "EmergencyOperations",
-                "Allow",
-                actions=[
-                    "apigateway:*",
-                    "autoscaling:*",
-                    "backup:*",
-                    "cloudwatch:*",
-                    "ec2:*",
-                    "elasticloadbalancing:*",
-                    "events:*",
-                    "fis:*",
-                    "lambda:*",
-                    "logs:*",
-                    "rds:*",
-                    "sns:*",
-                    "sqs:*",
-                    "ssm:*",
-                    "support:*",
-                ],
-                resources="*",
-            ),
-            statement(
-                "PassWorkloadRoles",
-                "Allow",
-                actions="iam:PassRole",
-                resources=role_arn(account_id, "pcz-*"),
-            ),
-        )
-    return None
+def platform_admin_permissions(account_id: str) -> Document:
+    """Operate what runs (failover, concurrency, redrive, key lifecycle); change nothing else."""
+    return document(
+        statement(
+            "OperateServices",
+            "Allow",
+            actions=[
+                "rds:FailoverDBCluster",
+                "rds:FailoverGlobalCluster",
+                "rds:SwitchoverGlobalCluster",
+                "rds:RebootDBInstance",
+                "rds:CreateDBClusterSnapshot",
+                "lambda:PutFunctionConcurrency",
+                "lambda:DeleteFunctionConcurrency",
+                "lambda:UpdateEventSourceMapping",
+                "sqs:StartMessageMoveTask",
+                "sqs:CancelMessageMoveTask",
+                "cloudwatch:DisableAlarmActions",
+                "cloudwatch:EnableAlarmActions",
+                "securityhub:BatchUpdateFindings",
+                "guardduty:ArchiveFindings",
+                "backup:StartBackupJob",
+                "backup:StartRestoreJob",
+                "fis:StartExperiment",
+                "fis:StopExperiment",
+                "support:*",
+            ],
+            resources="*",
+        ),
+        statement(
+            "ManageKeyLifecycle",
+            "Allow",
+            actions=[
+                "kms:ScheduleKeyDeletion",
+                "kms:CancelKeyDeletion",
+                "kms:DisableKey",
+                "kms:EnableKey",
+                "kms:EnableKeyRotation",
+                "kms:RotateKeyOnDemand",
+            ],
+            resources=f"arn:aws:kms:*:{account_id}:key/*",
+        ),
+    )
+
+
+def break_glass_permissions(account_id: str) -> Document:
+    """Repair what runs when the pipeline cannot; no IAM, key or secret administration."""
+    return document(
+        statement(
+            "EmergencyOperations",
+            "Allow",
+            actions=[
+                "apigateway:*",
+                "autoscaling:*",
+                "backup:*",
+                "cloudwatch:*",
+                "ec2:*",
+                "elasticloadbalancing:*",
+                "events:*",
+                "fis:*",
+                "lambda:*",
+                "logs:*",
+                "rds:*",
+                "sns:*",
+                "sqs:*",
+                "ssm:*",
+                "support:*",
+            ],
+            resources="*",
+        ),
+        statement(
+            "PassWorkloadRoles",
+            "Allow",
+            actions="iam:PassRole",
+            resources=role_arn(account_id, "pcz-*"),
+        ),
+    )
+
+
+# Allow policies beyond the persona's AWS managed policy (the others have none).
+EXTRA_PERMISSIONS: dict[Persona, Callable[[str], Document]] = {
+    Persona.PLATFORM_ADMIN: platform_admin_permissions,
+    Persona.BREAK_GLASS: break_glass_permissions,
+}

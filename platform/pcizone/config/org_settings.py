@@ -12,6 +12,9 @@ from pcizone.config.fields import ConfigModel, Email, Region, at_least, between,
 _ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{1,49}$")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _ROLE_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,64}$")
+# A git branch name without wildcards or spaces: it becomes part of the OIDC subject that the
+# org stack's deploy role trusts, which must name exactly one branch.
+_BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]{1,100}(?<!/)$")
 
 
 def _account_name(value: str) -> str:
@@ -115,6 +118,11 @@ class GitHubSettings(ConfigModel):
     def _repo(self) -> Self:
         if not _REPOSITORY.match(self.repository):
             raise field_issue("repository", f"must be 'owner/name', got {self.repository!r}")
+        if not _BRANCH.match(self.deploy_branch):
+            raise field_issue(
+                "deployBranch",
+                f"must be one branch name (letters, digits, ._/-), got {self.deploy_branch!r}",
+            )
         return self
 
 

@@ -44,6 +44,10 @@ def stage_problems(identity: StackIdentity, config: StackConfig) -> list[tuple[s
             problems.append(
                 ("pcizone:aurora.serverless", "must not be set in prod (provisioned instances)")
             )
+    if config.backup.cross_region_copy and config.dr.region is None:
+        problems.append(
+            ("pcizone:backup.crossRegionCopy", "needs pcizone:dr.region (where the copies go)")
+        )
     if stage != "prod" and config.dr.allow_prod_drills:
         problems.append(("pcizone:dr.allowProdDrills", "only applies to prod"))
     if (

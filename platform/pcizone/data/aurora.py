@@ -139,9 +139,11 @@ class AuroraCluster(pulumi.ComponentResource):
                 f"{name}-instance-{index}",
                 identifier=naming.name(base, str(index)),
                 cluster_identifier=self.cluster.id,
-                engine=ENGINE,
+                engine=aws.rds.EngineType.AURORA_POSTGRESQL,
                 engine_version=settings.engine_version,
-                instance_class="db.serverless" if serverless is not None else settings.instance_class,
+                instance_class="db.serverless"
+                if serverless is not None
+                else settings.instance_class,
                 db_subnet_group_name=self.subnet_group.name,
                 publicly_accessible=False,
                 auto_minor_version_upgrade=True,

@@ -14,6 +14,7 @@ import pulumi_aws as aws
 
 from pcizone.core.naming import DataClass, Naming
 from pcizone.data.placement import Placement
+from pcizone.log_pipeline.subscription import subscribe_log_group
 
 
 class LogSubscriber(Protocol):
@@ -29,28 +30,23 @@ class PipelineDestination:
         self,
         *,
         placement: Placement,
-        parent: pulumi.Resource,
         firehose_arn: pulumi.Input[str],
         role_arn: pulumi.Input[str],
     ) -> None:
         self._placement = placement
-        self._parent = parent
         self._firehose_arn = firehose_arn
         self._role_arn = role_arn
 
     def subscribe(
         self, name: str, log_group: aws.cloudwatch.LogGroup
     ) -> aws.cloudwatch.LogSubscriptionFilter:
-        return aws.cloudwatch.LogSubscriptionFilter(
-            f"{name}-to-pipeline",
-            log_group=log_group.name,
-            name="pcizone-log-pipeline",
-            filter_pattern="",  # every event: the archive, not this filter, decides what to keep
-            destination_arn=self._firehose_arn,
+        return subscribe_log_group(
+            name,
+            log_group,
+            stream_arn=self._firehose_arn,
             role_arn=self._role_arn,
-            opts=self._placement.opts(self._parent, depends_on=[log_group]),
+            opts=self._placement.opts(log_group),
         )
-
 
 def encrypted_log_group(
     name: str,

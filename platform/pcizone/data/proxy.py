@@ -82,13 +82,19 @@ class DatabaseProxy(pulumi.ComponentResource):
             policy=document(
                 [
                     allow(
-                        "ReadMasterSecret", ["secretsmanager:GetSecretValue"], [args.master_secret_arn]
+                        "ReadMasterSecret",
+                        ["secretsmanager:GetSecretValue"],
+                        [args.master_secret_arn],
                     ),
                     allow(
                         "DecryptMasterSecret",
                         ["kms:Decrypt"],
                         [args.secrets_key_arn],
-                        {"StringEquals": {"kms:ViaService": placement.service_host("secretsmanager")}},
+                        {
+                            "StringEquals": {
+                                "kms:ViaService": placement.service_host("secretsmanager")
+                            }
+                        },
                     ),
                     # Developer stacks add their users after this stack: the prefix is the
                     # narrowest scope that covers them, and only users of this one cluster.
@@ -116,7 +122,7 @@ class DatabaseProxy(pulumi.ComponentResource):
                     auth_scheme="SECRETS",
                     secret_arn=args.master_secret_arn,
                     iam_auth="REQUIRED",
-                    client_password_auth_type="POSTGRES_SCRAM_SHA_256",
+                    client_password_auth_type="POSTGRES_SCRAM_SHA_256",  # noqa: S106 (a scheme name)
                 )
             ],
             tags=tags,

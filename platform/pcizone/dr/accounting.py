@@ -27,7 +27,7 @@ class Accounting:
     rto_seconds: float | None  # fault -> first ack on the new writer
     write_gap_seconds: float | None  # last ack on the old writer -> first ack on the new
     rpo_commits: int
-    rpo_seconds: float  # fault -> send time of the oldest lost commit (0 without loss)
+    rpo_seconds: float  # oldest lost commit's send time -> old writer down (0 without loss)
     rpo_span_seconds: float  # send times of the oldest to the newest lost commit
 
     def as_dict(self) -> dict[str, object]:
@@ -56,8 +56,14 @@ def account(
     fault_at: float,
     old_writer: str,
     new_writer: str,
+    down_at: float | None = None,
 ) -> Accounting:
-    """`stored` maps each probe idempotency key found on the recovered writer to its row count."""
+    """`stored` maps each probe idempotency key found on the recovered writer to its row count.
+
+    `fault_at` is when the fault began (RTO counts from it); `down_at`, when the old writer had
+    certainly stopped accepting commits (a kill takes a few milliseconds, during which it may
+    still acknowledge some). The loss window runs from the oldest lost commit to `down_at`.
+    """
     acks = [a for a in attempts if a.ok]
     acked_keys = {a.key for a in acks}
     old = [a for a in acks if a.writer == old_writer]
@@ -77,7 +83,8 @@ def account(
     if missing:
         first_sent = min(a.sent for a in missing)
         last_sent = max(a.sent for a in missing)
-        rpo_seconds = max(fault_at - first_sent, 0.0)
+        end = max(fault_at if down_at is None else down_at, last_sent)
+        rpo_seconds = end - first_sent
         span = last_sent - first_sent
     else:
         rpo_seconds = span = 0.0

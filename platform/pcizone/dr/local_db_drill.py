@@ -9,8 +9,6 @@ as a streaming standby (pg_rewind after a crash).
 
 from __future__ import annotations
 
-import secrets
-import string
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,17 +20,12 @@ from pcizone.dr.endpoint import WriterEndpoint
 from pcizone.dr.interrupts import sigint_deferred
 from pcizone.dr.ledger_port import Ledger
 from pcizone.dr.local_cluster import LocalCluster
-from pcizone.dr.probe import WorkloadProbe
+from pcizone.dr.probe import WorkloadProbe, new_run_id
 from pcizone.dr.results import ScenarioResult
 from pcizone.dr.stop_conditions import StopConditions
 from pcizone.dr.targets import ScenarioTargets
 from pcizone.dr.timeline import Timeline
 from pcizone.local.postgres import PostgresServer
-
-
-def new_run_id() -> str:
-    """Letters only: probe keys then hold no long digit runs that log masking would hide."""
-    return "drill-" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(10))
 
 
 @dataclass
@@ -83,6 +76,9 @@ class LocalDbDrill:
             finally:
                 probe.stop()
                 result.measurements["probe_write_rate_per_s"] = round(probe.write_rate(), 1)
+        except KeyboardInterrupt:  # before the fault (while building): only teardown is due
+            result.interrupted = True
+            tl.anomaly("interrupted by the operator before the fault: tearing down")
         except Exception as exc:
             result.error = f"{type(exc).__name__}: {exc}"
             tl.anomaly(f"drill failed: {result.error}")
@@ -102,7 +98,7 @@ class LocalDbDrill:
             return
         cut_at = self._cut_replication(cluster, probe) if self.cut_replication_commits else None
         old = cluster.primary.name
-        fault_at = self._fault(cluster)
+        fault_at, down_at = self._fault(cluster)
         new = cluster.primary.name
         probe.endpoint.repoint(new, self.ledger.conninfo(cluster.primary.server))
         self.timeline.event("re-pointed the application to the new writer", writer=new)
@@ -122,7 +118,9 @@ class LocalDbDrill:
             stored = self._stored(cluster.primary.server)
             step.note(payments=len(stored))
         attempts = probe.attempts()
-        acct = account(attempts, stored, fault_at=fault_at, old_writer=old, new_writer=new)
+        acct = account(
+            attempts, stored, fault_at=fault_at, old_writer=old, new_writer=new, down_at=down_at
+        )
         judge(result, acct)
         if cut_at is not None:
             after_cut = {a.seq for a in attempts if a.ok and a.writer == old and a.sent >= cut_at}
@@ -190,7 +188,8 @@ class LocalDbDrill:
             step.note(unreplicated_commits_wanted=self.cut_replication_commits, reached=enough)
         return cut_at
 
-    def _fault(self, cluster: LocalCluster) -> float:
+    def _fault(self, cluster: LocalCluster) -> tuple[float, float]:
+        """Injects the fault and promotes; returns when it began and when the old writer was down."""
         tl = self.timeline
         fault_at = tl.clock.now()
         if self.scenario == "db-switchover":
@@ -198,15 +197,17 @@ class LocalDbDrill:
             with tl.step(f"stop {cluster.primary.name} (fast shutdown)") as step:
                 lsn = cluster.stop_primary_cleanly()
                 step.note(shutdown_checkpoint=lsn)
+            down_at = tl.clock.now()
             with tl.step(f"wait until {cluster.standby.name} replayed {lsn}"):
                 cluster.standby.wait_replayed(lsn, self.recovery_timeout)
         else:
             tl.event("fault: primary crash begins", at=fault_at)
             with tl.step(f"kill {cluster.primary.name} (SIGKILL postmaster and backends)"):
                 cluster.crash_primary()
+            down_at = tl.clock.now()
         with tl.step(f"promote {cluster.standby.name}"):
             cluster.promote_standby()
-        return fault_at
+        return fault_at, down_at
 
     def _rebuild(self, result: ScenarioResult, cluster: LocalCluster, *, clean: bool) -> None:
         tl = self.timeline

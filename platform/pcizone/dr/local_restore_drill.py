@@ -17,9 +17,8 @@ import psycopg
 from pcizone.dr.endpoint import WriterEndpoint
 from pcizone.dr.interrupts import sigint_deferred
 from pcizone.dr.ledger_port import Ledger, LedgerDigest
-from pcizone.dr.local_db_drill import new_run_id
 from pcizone.dr.local_node import REPLICATION_SETTINGS, Node
-from pcizone.dr.probe import WorkloadProbe
+from pcizone.dr.probe import WorkloadProbe, new_run_id
 from pcizone.dr.results import ScenarioResult
 from pcizone.dr.targets import ScenarioTargets
 from pcizone.dr.timeline import Timeline

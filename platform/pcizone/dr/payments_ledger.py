@@ -8,6 +8,7 @@ an outage and the same request is retried; a 4xx means the drill itself is broke
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from collections.abc import Mapping
@@ -124,8 +125,8 @@ class PaymentsLedger:
         restore drill compares real charges and ledger entries, not just payment rows.
         """
         settled = 0
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            processor = FakeProcessor(lambda: psycopg.connect(conninfo, autocommit=True))
+        processor = FakeProcessor(lambda: psycopg.connect(conninfo, autocommit=True))
+        with contextlib.closing(processor), psycopg.connect(conninfo, autocommit=True) as conn:
             pending = conn.execute(
                 "SELECT id FROM payments WHERE merchant_reference LIKE %s AND status = 'pending'"
                 " ORDER BY created_at",

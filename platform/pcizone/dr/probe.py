@@ -8,6 +8,8 @@ ledger's unique key must then make it happen once, whichever writer receives the
 from __future__ import annotations
 
 import contextlib
+import secrets
+import string
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +47,11 @@ class Attempt:
 
 class ProbeFailed(RuntimeError):
     """The probe hit an error that is not a database outage (a bug, bad schema)."""
+
+
+def new_run_id() -> str:
+    """Letters only: probe keys then hold no long digit runs that log masking would hide."""
+    return "drill-" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(10))
 
 
 def probe_key(run_id: str, seq: int) -> str:

@@ -31,9 +31,8 @@ from payments.outbox import SqsSender
 from payments.processor.base import ChargeRequest, ChargeResult, RetryableProcessorError
 from payments.processor.fake import FakeProcessor, journal_summary
 
-from pcizone.dr.local_db_drill import new_run_id
 from pcizone.dr.payments_ledger import PaymentsLedger, probe_event
-from pcizone.dr.probe import ProbePayment
+from pcizone.dr.probe import ProbePayment, new_run_id
 from pcizone.dr.results import ScenarioResult
 from pcizone.dr.sqs_loop import SqsLoop
 from pcizone.dr.targets import ScenarioTargets
@@ -95,6 +94,7 @@ class LocalQueueDrill:
         server = PostgresServer(base / "ledger", settings=self.server_settings)
         emulator = Emulator(self.region)
         loops: list[SqsLoop] = []
+        closers: list[Callable[[], None]] = []
         try:
             with tl.step("start the ledger database and the AWS emulator"):
                 server.init(self.template)
@@ -110,7 +110,7 @@ class LocalQueueDrill:
                 aws_access_key_id=endpoint.access_key_id,
                 aws_secret_access_key=endpoint.secret_access_key,
             )
-            self._drill(result, sqs, self.ledger.conninfo(server), loops)
+            self._drill(result, sqs, self.ledger.conninfo(server), loops, closers)
         except KeyboardInterrupt:
             result.interrupted = True
             tl.anomaly("interrupted by the operator: stopping the queue drill")
@@ -121,16 +121,27 @@ class LocalQueueDrill:
             with tl.step("tear down the emulator and the ledger database"):
                 for loop in loops:
                     loop.stop()
+                for close in closers:
+                    close()
                 emulator.stop()
                 server.stop("immediate", timeout=10.0)
                 shutil.rmtree(base, ignore_errors=True)
         return result
 
     # -- the drill ------------------------------------------------------------------------------
-    def _drill(self, result: ScenarioResult, sqs: Any, dsn: str, loops: list[SqsLoop]) -> None:
+    def _drill(
+        self,
+        result: ScenarioResult,
+        sqs: Any,
+        dsn: str,
+        loops: list[SqsLoop],
+        closers: list[Callable[[], None]],
+    ) -> None:
         tl = self.timeline
         queue_url, queue_arn, dlq_url, dlq_arn = self._queues(sqs)
         api_app, worker_app, auditor_app, outage = self._apps(sqs, dsn, queue_url)
+        closers += [api_app.db.close, worker_app.db.close, auditor_app.db.close]
+        closers.append(outage.inner.close)
         failures: Counter[str] = Counter()  # worker receives that failed, per message id
         to_dlq: list[float] = []  # seconds from first send to the auditor's receive
         loops += [

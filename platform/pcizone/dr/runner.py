@@ -118,9 +118,8 @@ def _aws(name: str, options: DrillOptions, targets: DrillTargets, tl: Timeline) 
     from pcizone.dr.aws_global import GlobalClusterDriver, region_of
     from pcizone.dr.aws_restore import AwsRestoreDrill
     from pcizone.dr.endpoint import WriterEndpoint
-    from pcizone.dr.local_db_drill import new_run_id
     from pcizone.dr.payments_ledger import PaymentsLedger
-    from pcizone.dr.probe import WorkloadProbe
+    from pcizone.dr.probe import WorkloadProbe, new_run_id
 
     stack = aws_wiring.resolve(options.stack, options.repo_root)
     ledger = PaymentsLedger()

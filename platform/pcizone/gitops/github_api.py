@@ -128,9 +128,11 @@ class GitHub:
         return list(self.paginate(f"/actions/runs/{run_id}/jobs", {"filter": "latest"}, "jobs"))
 
     def open_issues_by_bot(self) -> Iterator[dict[str, Any]]:
-        params: dict[str, str | int] = {"state": "open", "creator": BOT_LOGIN}
-        for issue in self.paginate("/issues", params):
-            if "pull_request" not in issue:  # the issues endpoint lists pull requests too
+        """Open issues this workflow's token opened (filtered here: the API's `creator`
+        filter is not documented for app bots)."""
+        for issue in self.paginate("/issues", {"state": "open"}):
+            author = (issue.get("user") or {}).get("login")
+            if author == BOT_LOGIN and "pull_request" not in issue:  # PRs are issues too
                 yield issue
 
     def create_issue(self, title: str, body: str, labels: list[str]) -> dict[str, Any]:

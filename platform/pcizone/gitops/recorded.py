@@ -78,7 +78,7 @@ def run_recorded(
             code = process.wait()
             if timed_out.is_set():
                 code = EXIT_TIMEOUT
-                sink.write(f"[pcizone.gitops: stopped after {timeout:.0f} s]\n")
+                sink.write(f"[pcizone.gitops: stopped after {timeout:g} s]\n")
     finally:
         timer.cancel()
         if process.poll() is None:  # interrupted while reading: leave no orphan behind

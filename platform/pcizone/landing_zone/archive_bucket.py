@@ -23,7 +23,9 @@ class ArchiveBucket:
     object_lock: aws.s3.BucketObjectLockConfiguration | None
 
 
-def lifecycle_rules(settings: LogArchiveSettings) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+def lifecycle_rules(
+    settings: LogArchiveSettings,
+) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
     """PCI DSS 10.5.1: the last three months stay immediately available (S3 Standard, then
     Glacier Instant Retrieval), older logs go to Deep Archive, and nothing expires before the
     configured retention, current or noncurrent."""

@@ -48,7 +48,9 @@ def statement(
     if not_resources is not None:
         out["NotResource"] = list(not_resources)
     if condition:
-        out["Condition"] = {op: {k: _plain(v) for k, v in tests.items()} for op, tests in condition.items()}
+        out["Condition"] = {
+            op: {k: _plain(v) for k, v in tests.items()} for op, tests in condition.items()
+        }
     return out
 
 

@@ -113,7 +113,9 @@ def _services(services: tuple[str, ...]) -> list[str]:
 
 def workload_deploy_policy(account_id: str) -> Document:
     return document(
-        statement("DeployWorkloadServices", "Allow", actions=_services(WORKLOAD_SERVICES), resources="*"),
+        statement(
+            "DeployWorkloadServices", "Allow", actions=_services(WORKLOAD_SERVICES), resources="*"
+        ),
         statement("ManageKeys", "Allow", actions=list(KMS_DEPLOY_ACTIONS), resources="*"),
         _assume_itself(account_id, GHA_DEPLOY_ROLE),
         statement("DenyLogUnmasking", "Deny", actions="logs:Unmask", resources="*"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from pcizone.baseline.people_policies import FIXED_ROLE_NAMES, Persona, SESSION_SECONDS, sso_trust
+from pcizone.baseline.people_policies import FIXED_ROLE_NAMES, SESSION_SECONDS, Persona, sso_trust
 from pcizone.config.models import OrgConfig
 from pcizone.core.context import StackContext
 from pcizone.core.naming import DataClass, PrincipalType
@@ -62,7 +62,9 @@ class LogArchive(pulumi.ComponentResource):
             name=AUDITOR_ROLE,
             description="People auditing the organization's logs (read-only, PCI DSS 10.4.1)",
             assume_role_policy=pulumi.Output.from_input(security_account_id).apply(
-                lambda sec: render(sso_trust(sec, AUDITOR_ROLE), DocumentKind.TRUST, "auditor trust")
+                lambda sec: render(
+                    sso_trust(sec, AUDITOR_ROLE), DocumentKind.TRUST, "auditor trust"
+                )
             ),
             max_session_duration=SESSION_SECONDS,
             tags=ctx.naming.tags(

@@ -78,7 +78,9 @@ class Organization(pulumi.ComponentResource):
         )
         self.root_id = self.organization.roots.apply(lambda roots: str(roots[0].id))
 
-        def ou(key: str, title: str, parent_id: pulumi.Input[str]) -> aws.organizations.OrganizationalUnit:
+        def ou(
+            key: str, title: str, parent_id: pulumi.Input[str]
+        ) -> aws.organizations.OrganizationalUnit:
             return aws.organizations.OrganizationalUnit(
                 f"ou-{key}",
                 name=title,

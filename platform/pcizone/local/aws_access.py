@@ -49,7 +49,9 @@ class AwsAccess:
         self._credentials: dict[str, Credentials] = {}
         self._management = Credentials(endpoint.access_key_id, endpoint.secret_access_key)
 
-    def client(self, service: str, *, region: str | None = None, role_arn: str | None = None) -> Any:
+    def client(
+        self, service: str, *, region: str | None = None, role_arn: str | None = None
+    ) -> Any:
         """A cached client for `service` in `region`, as `role_arn` (None: management account)."""
         key = (service, region or self.endpoint.region, role_arn)
         with self._lock:

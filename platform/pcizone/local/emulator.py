@@ -128,7 +128,9 @@ class Emulator:
 
     def _reset(self) -> None:
         """Empty every backend: moto's state is per process, and a test may have left some."""
-        request = urllib.request.Request(f"{self.endpoint.url}/moto-api/reset", method="POST")
+        # Our own loopback http:// URL, never user input.
+        url = f"{self.endpoint.url}/moto-api/reset"
+        request = urllib.request.Request(url, method="POST")  # noqa: S310
         with urllib.request.urlopen(request, timeout=_RESET_TIMEOUT_SECONDS) as response:  # noqa: S310
             if response.status != 200:
                 raise EmulatorError(f"the AWS emulator did not reset: HTTP {response.status}")

@@ -46,7 +46,7 @@ def save(path: Path, generation: str) -> SnapshotInfo:
     """Pickle every moto backend in use to `path` (atomically, 0600)."""
     from moto.core.base_backend import BackendDict
 
-    backends = {_locate(live): dict(live) for live in list(BackendDict._instances)}
+    backends = {_locate(live): dict(live) for live in _instances(BackendDict)}
     buffer = io.BytesIO()
     try:
         _Pickler(buffer).dump(
@@ -76,7 +76,9 @@ def restore(path: Path) -> SnapshotInfo:
         # Our own 0600 file from a previous run (see the module docstring), never user input.
         payload = pickle.loads(data)  # noqa: S301
     except Exception as exc:
-        raise SnapshotError(f"the saved local cloud in {path.name} could not be read: {exc}") from exc
+        raise SnapshotError(
+            f"the saved local cloud in {path.name} could not be read: {exc}"
+        ) from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise SnapshotError(f"{path.name} is not a local cloud snapshot of this pcizone version")
     if payload.get("moto") != _moto_version():
@@ -91,11 +93,17 @@ def restore(path: Path) -> SnapshotInfo:
             live = _live(*location)
             live.clear()
             live.update(accounts)
-            if live not in BackendDict._instances:
-                BackendDict._instances.append(live)
+            if live not in _instances(BackendDict):
+                _instances(BackendDict).append(live)
     return SnapshotInfo(
         generation=str(payload["generation"]), services=len(backends), size_bytes=len(data)
     )
+
+
+def _instances(backend_dict_class: Any) -> list[Any]:
+    """moto's registry of backend dicts in use (a class attribute)."""
+    found: list[Any] = backend_dict_class._instances
+    return found
 
 
 def _moto_version() -> str:
@@ -139,7 +147,7 @@ _EMPTY_CONTAINERS = (dict, list, set)
 
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
-        from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+        from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
         from cryptography.hazmat.primitives.serialization import (
             Encoding,
             NoEncryption,
@@ -157,7 +165,14 @@ class _Pickler(pickle.Pickler):
             return _live, _locate(obj)
         if isinstance(obj, collections.defaultdict) and _is_lambda(obj.default_factory):
             return collections.defaultdict, (_factory_type(obj),), None, None, iter(obj.items())
-        if isinstance(obj, PrivateKeyTypes):
+        private_keys = (
+            rsa.RSAPrivateKey,
+            ec.EllipticCurvePrivateKey,
+            ed25519.Ed25519PrivateKey,
+            ed448.Ed448PrivateKey,
+            dsa.DSAPrivateKey,
+        )
+        if isinstance(obj, private_keys):
             der = obj.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
             return _load_private_key, (der,)
         return NotImplemented

@@ -44,6 +44,11 @@ class LocalPaths:
         return self.root / "logs"
 
     @property
+    def functions(self) -> Path:
+        """Each function's deployed code, unpacked (its Lambda task root)."""
+        return self.root / "functions"
+
+    @property
     def ports(self) -> Path:
         return self.root / "ports.json"
 

@@ -71,9 +71,7 @@ class Endpoints(pulumi.ComponentResource):
                 ip_address_type="ipv4",
                 subnet_ids=list(subnet_ids),
                 security_group_ids=[security_group_id],
-                policy=endpoint_policy(
-                    service, placement.account_id, same_account_resources=False
-                ),
+                policy=endpoint_policy(service, placement.account_id, same_account_resources=False),
                 tags={**tags, "Name": naming.name("vpce", service)},
                 opts=placement.opts(self),
             )

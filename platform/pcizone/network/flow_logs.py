@@ -26,6 +26,7 @@ class FlowLogs(pulumi.ComponentResource):
         logs_key_arn: pulumi.Input[str],
         retention_days: int,
         subscriber: LogSubscriber | None,
+        role_name: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pcizone:network:FlowLogs", name, None, opts)
@@ -44,7 +45,7 @@ class FlowLogs(pulumi.ComponentResource):
         flow_log_arns = placement.arn("ec2", "vpc-flow-log/*")
         self.role = aws.iam.Role(
             f"{name}-role",
-            name=naming.name("flow-logs"),
+            name=role_name,
             description="VPC Flow Logs delivery into the flow log group",
             assume_role_policy=service_trust(
                 "vpc-flow-logs.amazonaws.com",

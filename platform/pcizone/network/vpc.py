@@ -30,6 +30,8 @@ class NetworkArgs:
     subscriber: LogSubscriber | None
     # The DR region's network holds only the secondary cluster: no functions, no endpoints.
     endpoints: bool = True
+    # IAM names are global: a second network in the same account (prod's DR region) needs one.
+    name_suffix: str = ""
 
 
 class Network(pulumi.ComponentResource):
@@ -123,9 +125,8 @@ class Network(pulumi.ComponentResource):
             logs_key_arn=args.logs_key_arn,
             retention_days=args.log_retention_days,
             subscriber=args.subscriber,
+            role_name=naming.name(f"flow-logs{args.name_suffix}"),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in self.subnets])
-        self.register_outputs(
-            {"vpcId": self.vpc.id, "privateSubnetIds": self.private_subnet_ids}
-        )
+        self.register_outputs({"vpcId": self.vpc.id, "privateSubnetIds": self.private_subnet_ids})

@@ -44,7 +44,10 @@ def _resource_in_traceback(tb: TracebackType | None) -> str | None:
     while tb is not None:
         local = tb.tb_frame.f_locals
         candidate = local.get("self")
-        if isinstance(candidate, pulumi.Resource):
+        if isinstance(local.get("ty"), str) and isinstance(local.get("name"), str):
+            # The SDK's register/prepare coroutines: the resource being serialized.
+            found = f"resource {local['name']!r} ({local['ty']})"
+        elif isinstance(candidate, pulumi.Resource):
             name = (
                 local.get("resource_name") or local.get("name") or getattr(candidate, "_name", "")
             )
@@ -59,7 +62,11 @@ def _project_frame(tb: TracebackType | None) -> str | None:
     location = None
     for frame in traceback.extract_tb(tb):
         path = frame.filename.replace("\\\\", "/")
-        if any(marker in path for marker in _PROJECT_MARKERS) and "/.venv/" not in path:
+        if (
+            any(marker in path for marker in _PROJECT_MARKERS)
+            and "/.venv/" not in path
+            and "/pcizone/offline/" not in path  # the engine itself is never the culprit
+        ):
             location = f"{_relative(path)}:{frame.lineno}"
     return location
 

@@ -46,7 +46,9 @@ def build_code_package(repo_root: Path) -> CodePackage:
     migrations_dir = repo_root / SERVICE / "migrations"
     if not package_dir.is_dir():
         raise FileNotFoundError(f"{SERVICE / 'payments'} not found under the repository root")
-    files = [(f"payments/{p.relative_to(package_dir).as_posix()}", p) for p in tree_files(package_dir)]
+    files = [
+        (f"payments/{p.relative_to(package_dir).as_posix()}", p) for p in tree_files(package_dir)
+    ]
     files += [(f"migrations/{p.name}", p) for p in sorted(migrations_dir.glob("*.sql"))]
     # Building is cheap but not free; programs run several times per process in tests.
     fingerprint = tuple((name, p.stat().st_size, p.stat().st_mtime_ns) for name, p in files)

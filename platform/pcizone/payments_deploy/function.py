@@ -136,4 +136,3 @@ class PaymentFunction(pulumi.ComponentResource):
             ),
         )
         self.register_outputs({"name": self.function.name, "roleArn": self.role.arn})
-

@@ -70,9 +70,9 @@ def layer_zip(site: Path) -> bytes:
         relative = path.relative_to(site)
         if relative.parts[0] == "bin":
             continue
-        if len(relative.parts) == 2 and relative.parts[0].endswith(".dist-info"):
-            if relative.name in _MACHINE_FILES:
-                continue
+        in_dist_info = len(relative.parts) == 2 and relative.parts[0].endswith(".dist-info")
+        if in_dist_info and relative.name in _MACHINE_FILES:
+            continue
         entries.append((f"python/{relative.as_posix()}", path.read_bytes()))
     return zip_bytes(entries)
 
@@ -121,7 +121,10 @@ def relock(root: Path) -> LayerLock:
     with tempfile.TemporaryDirectory(prefix="pcizone-wheels-") as tmp:
         for pin in pins:
             dest = Path(tmp) / pin.name
-            _pip(["download", *_target_flags(), "--dest", str(dest), f"{pin.name}=={pin.version}"], cache)
+            _pip(
+                ["download", *_target_flags(), "--dest", str(dest), f"{pin.name}=={pin.version}"],
+                cache,
+            )
             wheels = sorted(dest.glob("*.whl"))
             if len(wheels) != 1:
                 raise PipError(f"pip download {pin.name}=={pin.version} gave {len(wheels)} wheels")

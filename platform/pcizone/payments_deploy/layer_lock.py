@@ -67,8 +67,7 @@ class LayerLock:
             "python": self.python,
             "platforms": list(self.platforms),
             "packages": [
-                {"name": p.name, "version": p.version, "sha256": list(p.sha256)}
-                for p in self.pins
+                {"name": p.name, "version": p.version, "sha256": list(p.sha256)} for p in self.pins
             ],
             "layerSha256": self.layer_sha256,
         }

@@ -97,14 +97,20 @@ def statements(function: Function, r: Resources) -> list[Statement]:
         out.append(allow("QueueKeyConsume", CONSUME_KEY_ACTIONS, [r.queue_key_arn]))
         if r.processor_secret_arn is not None:
             out.append(
-                allow("ReadProcessorKey", ["secretsmanager:GetSecretValue"], [r.processor_secret_arn])
+                allow(
+                    "ReadProcessorKey", ["secretsmanager:GetSecretValue"], [r.processor_secret_arn]
+                )
             )
             out.append(
                 allow(
                     "DecryptProcessorKey",
                     ["kms:Decrypt"],
                     [r.secrets_key_arn],
-                    {"StringEquals": {"kms:ViaService": f"secretsmanager.{r.region}.amazonaws.com"}},
+                    {
+                        "StringEquals": {
+                            "kms:ViaService": f"secretsmanager.{r.region}.amazonaws.com"
+                        }
+                    },
                 )
             )
     elif function is Function.DLQ_AUDITOR:

@@ -34,19 +34,6 @@ def dlq_visibility(settings: QueueSettings, auditor_timeout_seconds: int) -> int
     return max(settings.visibility_timeout_seconds, VISIBILITY_FACTOR * auditor_timeout_seconds)
 
 
-def _fifo_args(fifo: bool) -> dict[str, pulumi.Input[str] | pulumi.Input[bool] | None]:
-    """FIFO-only settings (None on a standard queue, where SQS rejects them)."""
-    if not fifo:
-        return {}
-    # Deduplicate on content: a re-sent outbox row carries the same body, and SQS drops the
-    # copy within its 5-minute window (the worker is idempotent beyond that).
-    return {
-        "content_based_deduplication": True,
-        "deduplication_scope": "messageGroup",
-        "fifo_throughput_limit": "perMessageGroupId",
-    }
-
-
 class PaymentQueues(pulumi.ComponentResource):
     """`dlq_visibility_timeout_seconds`: 6x the DLQ auditor's timeout (see `dlq_visibility`)."""
 
@@ -62,42 +49,27 @@ class PaymentQueues(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pcizone:payments:Queues", name, None, opts)
-        tags = naming.tags(DataClass.CARDHOLDER_DATA, component="payments")
-        fifo = settings.fifo
-        self.dlq = aws.sqs.Queue(
+        self._settings = settings
+        self._key_arn = key_arn
+        self._naming = naming
+        self._placement = placement
+        self.dlq = self._queue(
             f"{name}-dlq",
-            name=queue_name(naming, "payments-dlq", fifo=fifo),
-            fifo_queue=fifo,
-            sqs_managed_sse_enabled=False,
-            kms_master_key_id=key_arn,
-            kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
-            message_retention_seconds=settings.dlq_retention_seconds,
-            visibility_timeout_seconds=dlq_visibility_timeout_seconds,
-            receive_wait_time_seconds=settings.receive_wait_time_seconds,
-            delay_seconds=0,
-            tags=tags,
-            opts=placement.opts(self),
-            **_fifo_args(fifo),
+            "payments-dlq",
+            retention_seconds=settings.dlq_retention_seconds,
+            visibility_seconds=dlq_visibility_timeout_seconds,
+            redrive_policy=None,
         )
-        self.queue = aws.sqs.Queue(
+        self.queue = self._queue(
             f"{name}-queue",
-            name=queue_name(naming, "payments", fifo=fifo),
-            fifo_queue=fifo,
-            sqs_managed_sse_enabled=False,
-            kms_master_key_id=key_arn,
-            kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
-            message_retention_seconds=settings.message_retention_seconds,
-            visibility_timeout_seconds=settings.visibility_timeout_seconds,
-            receive_wait_time_seconds=settings.receive_wait_time_seconds,
-            delay_seconds=0,
+            "payments",
+            retention_seconds=settings.message_retention_seconds,
+            visibility_seconds=settings.visibility_timeout_seconds,
             redrive_policy=self.dlq.arn.apply(
                 lambda arn: json.dumps(
                     {"deadLetterTargetArn": arn, "maxReceiveCount": settings.max_receive_count}
                 )
             ),
-            tags=tags,
-            opts=placement.opts(self),
-            **_fifo_args(fifo),
         )
         # Only the payments queue may dead-letter into the DLQ.
         aws.sqs.RedriveAllowPolicy(
@@ -112,9 +84,38 @@ class PaymentQueues(pulumi.ComponentResource):
             aws.sqs.QueuePolicy(
                 f"{name}-{key}-policy",
                 queue_url=queue.url,
-                policy=document(
-                    [deny_insecure_transport("TlsOnly", ["sqs:*"], [queue.arn])]
-                ),
+                policy=document([deny_insecure_transport("TlsOnly", ["sqs:*"], [queue.arn])]),
                 opts=placement.opts(self),
             )
         self.register_outputs({"queueUrl": self.queue.url, "dlqUrl": self.dlq.url})
+
+    def _queue(
+        self,
+        resource_name: str,
+        base: str,
+        *,
+        retention_seconds: int,
+        visibility_seconds: int,
+        redrive_policy: pulumi.Input[str] | None,
+    ) -> aws.sqs.Queue:
+        fifo = self._settings.fifo
+        return aws.sqs.Queue(
+            resource_name,
+            name=queue_name(self._naming, base, fifo=fifo),
+            fifo_queue=fifo,
+            sqs_managed_sse_enabled=False,
+            kms_master_key_id=self._key_arn,
+            kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
+            message_retention_seconds=retention_seconds,
+            visibility_timeout_seconds=visibility_seconds,
+            receive_wait_time_seconds=self._settings.receive_wait_time_seconds,
+            delay_seconds=0,
+            redrive_policy=redrive_policy,
+            # FIFO: deduplicate on content. A re-sent outbox row carries the same body and SQS
+            # drops the copy within its 5-minute window (the worker is idempotent beyond that).
+            content_based_deduplication=True if fifo else None,
+            deduplication_scope="messageGroup" if fifo else None,
+            fifo_throughput_limit="perMessageGroupId" if fifo else None,
+            tags=self._naming.tags(DataClass.CARDHOLDER_DATA, component="payments"),
+            opts=self._placement.opts(self),
+        )

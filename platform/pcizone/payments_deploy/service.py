@@ -102,7 +102,9 @@ class PaymentsService(pulumi.ComponentResource):
         )
         self.functions: dict[Function, PaymentFunction] = {}
 
-        def deploy(function: Function, settings_: FunctionSettings, after: list[pulumi.Resource]) -> PaymentFunction:
+        def deploy(
+            function: Function, settings_: FunctionSettings, after: list[pulumi.Resource]
+        ) -> PaymentFunction:
             def grants(log_group_arn: pulumi.Output[str]) -> list[dict[str, object]]:
                 return statements(
                     function,
@@ -191,14 +193,18 @@ class PaymentsService(pulumi.ComponentResource):
             return None
         if args.processor_api_key is None:
             # The config validation requires the key with Stripe; this is a program error.
-            raise ValueError("payments.processor.kind is 'stripe' but no processor API key was given")
+            raise ValueError(
+                "payments.processor.kind is 'stripe' but no processor API key was given"
+            )
         secret = aws.secretsmanager.Secret(
             f"{name}-processor-key",
             name=f"{naming.prefix}/payments/processor-api-key",
             description="Payment processor API key (read by the worker only)",
             kms_key_id=args.stage.keys.secrets,
             recovery_window_in_days=(
-                DEVELOPER_SECRET_RECOVERY_DAYS if args.developer_stack else STAGE_SECRET_RECOVERY_DAYS
+                DEVELOPER_SECRET_RECOVERY_DAYS
+                if args.developer_stack
+                else STAGE_SECRET_RECOVERY_DAYS
             ),
             tags=naming.tags(DataClass.SECRETS, component="payments"),
             opts=placement.opts(self),
@@ -247,9 +253,8 @@ class PaymentsService(pulumi.ComponentResource):
             batch_size=settings.auditor.batch_size,
             maximum_batching_window_in_seconds=None if fifo else 0,
             function_response_types=["ReportBatchItemFailures"],
-            scaling_config=aws.lambda_.EventSourceMappingScalingConfigArgs(
-                maximum_concurrency=min(2, settings.auditor.reserved_concurrency) or 2
-            ),
+            # 2 is the smallest maximum concurrency Lambda accepts for an SQS source.
+            scaling_config=aws.lambda_.EventSourceMappingScalingConfigArgs(maximum_concurrency=2),
             tags=tags,
             opts=placement.opts(self, depends_on=[auditor.policy]),
         )

@@ -82,7 +82,7 @@ def apply_overrides(
 
 
 def read_overrides(path: Path) -> dict[str, Any]:
-    """A pack config file (JSON object); one clear error naming the file when it is not."""
+    """A pack config file (JSON object) with valid entries; one clear error naming the file."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -91,6 +91,8 @@ def read_overrides(path: Path) -> dict[str, Any]:
         raise UserError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     if not isinstance(data, dict):
         raise UserError(f"{path}: expected a JSON object mapping policy ids to levels")
+    # Check ids, levels and locks now, before any stack runs.
+    apply_overrides(default_levels("prod"), data, str(path))
     return data
 
 

@@ -30,15 +30,21 @@ class Resource:
     dependencies: tuple[str, ...] = ()
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def get(self, path: str) -> Any:
-        return values.get(self.props, path)
-
     @functools.cached_property
     def tags(self) -> Mapping[str, str]:
         """Effective tags: the provider's default tags, overridden by the resource's own."""
         merged: dict[str, str] = {}
-        default_tags = values.parse_json(self.provider_props.get("defaultTags"), "defaultTags")
-        for source in (values.get(default_tags, "tags"), self.props.get("tags")):
+        try:
+            default_tags = values.parse_json(self.provider_props.get("defaultTags"), "defaultTags")
+        except values.DocumentError:
+            default_tags = None  # not JSON: no default tags (unclassified is judged strictly)
+        # Under the real engine a stack policy sees outputs, where tagsAll has the defaults.
+        sources = (
+            values.get(default_tags, "tags"),
+            self.props.get("tagsAll"),
+            self.props.get("tags"),
+        )
+        for source in sources:
             if isinstance(source, Mapping):
                 merged.update({str(k): str(v) for k, v in source.items()})
         return merged
@@ -49,6 +55,10 @@ class Resource:
     @property
     def classification(self) -> str | None:
         return self.tag(TAG_DATA_CLASSIFICATION)
+
+    def may_hold(self, *classes: str) -> bool:
+        """Whether the resource holds one of `classes`; an unclassified one might hold any."""
+        return self.classification is None or self.classification in classes
 
     @property
     def is_human_principal(self) -> bool:

@@ -6,10 +6,9 @@ import pulumi
 
 from pcizone.config.models import OrgConfig
 from pcizone.core.context import StackContext
-from pcizone.core.providers import management_provider
+from pcizone.landing_zone.stack import build_landing_zone
 
 
 def build(ctx: StackContext[OrgConfig]) -> None:
-    provider = management_provider(ctx.naming, ctx.config.region)
-    pulumi.export("region", ctx.config.region)
-    pulumi.export("managementProvider", provider.urn)
+    for key, value in build_landing_zone(ctx).items():
+        pulumi.export(key, value)

@@ -80,7 +80,10 @@ def handle(app: App, event: object, context: object = None) -> dict[str, object]
 
 def _route(app: App, request: Request) -> tuple[str, Response]:
     reason = (
-        text_reason(request.path) or text_reason(request.query) or headers_reason(request.headers)
+        text_reason(request.path)
+        or text_reason(request.query)
+        or text_reason(request.query_decoded)
+        or headers_reason(request.headers)
     )
     if reason:
         return "guard", _card_data(app, reason, "guard")

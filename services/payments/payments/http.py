@@ -22,7 +22,8 @@ class MalformedEvent(Exception):
 class Request:
     method: str
     path: str
-    query: str  # percent-decoded, for scanning only
+    query: str  # as sent (percent-encoded)
+    query_decoded: str  # percent-decoded: card data can hide in either form
     headers: Mapping[str, str]  # lower-case names
     body: bytes  # empty when absent or too large
     body_too_large: bool
@@ -54,7 +55,8 @@ def parse_event(event: object) -> Request:
     return Request(
         method=method.upper(),
         path=path,
-        query=unquote_plus(str(query)),
+        query=str(query),
+        query_decoded=unquote_plus(str(query)),
         headers=headers,
         body=body,
         body_too_large=too_large,

@@ -1,8 +1,8 @@
 """Find and mask card data in text: PANs and magnetic-stripe track data (PCI DSS 3.3, 3.4).
 
 A PAN here is 12 to 19 digits that pass the Luhn check, written together or in groups joined by
-one to three separator characters (spaces, tabs, dashes, dots, and their Unicode look-alikes),
-with any Unicode decimal digits. Groups of a digit run are tried in every contiguous combination,
+one to three separator characters (spaces, tabs, dashes, dots, their Unicode look-alikes, and
+the escapes repr() and JSON write for them), with any Unicode decimal digits. Groups of a digit run are tried in every contiguous combination,
 so "4111 1111 1111 1111 123" (a PAN then a CVV) is found; one unbroken run of digits is judged
 as a whole. Track 1 (`%B<PAN>^NAME^YYMM...?`) and track 2 (`;<PAN>=YYMM...?`) data are found by
 shape alone. About one random 12–19 digit number in ten passes Luhn: false positives are the
@@ -25,10 +25,16 @@ TRACK_MASK = "[REDACTED-TRACK]"
 MIN_PAN_DIGITS = 12
 MAX_PAN_DIGITS = 19
 
-_SEPARATOR = r"[ \t\u00a0\u2007\u202f.\-\u2010-\u2015\u2212]"
-# A maximal run of digit groups joined by short separator runs; digits never touch its ends.
-_DIGIT_RUN = re.compile(rf"(?<!\d)\d+(?:{_SEPARATOR}{{1,3}}\d+)*")
-_DIGITS = re.compile(r"\d+")
+# Escape sequences as repr() and JSON write separators (`\t`, `\xa0`, `\u2007`): exception
+# messages and rendered log lines carry them in that form.
+_ESCAPE = r"\\(?:t|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})"
+# One separator: a space, tab, dot or dash (Unicode look-alikes too), or such an escape.
+_SEPARATOR = rf"(?:[ \t\u00a0\u2007\u202f.\-\u2010-\u2015\u2212]|{_ESCAPE})"
+# A maximal run of digit groups joined by short separator runs. An escape is matched on its
+# own first, so the hex digits in "\xa0" never glue onto the digits that follow it.
+_DIGIT_RUN = re.compile(rf"{_ESCAPE}|\d+(?:{_SEPARATOR}{{1,3}}\d+)*")
+# Inside a run: separators first, so the hex digits of an escape are not taken for a group.
+_RUN_TOKENS = re.compile(rf"{_SEPARATOR}|(\d+)")
 _TRACK1 = re.compile(r"%?B\d{12,19}\^[^^\r\n]{2,26}\^\d{4}[^?\r\n]{0,79}\??")
 _TRACK2 = re.compile(r"(?<!\d);?\d{12,19}[=D]\d{4}\d{0,40}\??")
 
@@ -60,8 +66,12 @@ def _ascii_digits(text: str) -> str:
 
 
 def _pans_in_run(run: re.Match[str]) -> list[CardDataMatch]:
-    groups = [(m.start() + run.start(), m.end() + run.start(), m.group()) for m in
-              _DIGITS.finditer(run.group())]
+    offset = run.start()
+    groups = [
+        (m.start() + offset, m.end() + offset, m.group(1))
+        for m in _RUN_TOKENS.finditer(run.group())
+        if m.group(1)
+    ]
     if sum(len(g[2]) for g in groups) < MIN_PAN_DIGITS:
         return []
     found: list[CardDataMatch] = []
@@ -82,7 +92,8 @@ def find_pans(text: str) -> list[CardDataMatch]:
     for pattern in (_TRACK1, _TRACK2):
         found.extend(CardDataMatch(m.start(), m.end(), "track") for m in pattern.finditer(text))
     for run in _DIGIT_RUN.finditer(text):
-        found.extend(_pans_in_run(run))
+        if run.group()[0] != "\\":  # a lone escape sequence
+            found.extend(_pans_in_run(run))
     found.sort(key=lambda m: (m.start, m.end))
     return found
 

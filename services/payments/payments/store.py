@@ -11,6 +11,7 @@ from psycopg.rows import class_row
 from payments.db.connection import Connection
 from payments.ids import processor_idempotency_key
 from payments.models import CreatePayment
+from payments.pan import mask_pans
 
 Status = Literal["pending", "settled", "declined", "failed"]
 FINAL_STATUSES: frozenset[str] = frozenset({"settled", "declined", "failed"})
@@ -91,9 +92,10 @@ def history(conn: Connection, payment_id: str) -> list[Event]:
 def add_event(
     conn: Connection, payment_id: str, status: str, event: str, detail: str | None = None
 ) -> None:
+    """Append to the payment's history; `detail` (a processor's words) is stored masked."""
     conn.execute(
         "INSERT INTO payment_events (payment_id, status, event, detail) VALUES (%s, %s, %s, %s)",
-        (payment_id, status, event, detail),
+        (payment_id, status, event, None if detail is None else mask_pans(detail)[:500]),
     )
 
 

@@ -51,6 +51,9 @@ def test_luhn_known_values() -> None:
         "\uff14\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11",
         "\u0664\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661",
         f"tok_{VISA}",
+        r"4111\t1111\t1111\t1111",  # repr() of a tab-separated PAN
+        r"'\xa04111111111111111'",  # an escape's hex digits do not glue onto the PAN
+        r"4111\u20131111\u20131111\u20131111",
         f"x{VISA}y",
         f"{VISA} 123",  # a PAN followed by a CVV still shows as a PAN
         f"ref 12 {MASTERCARD}",

@@ -36,10 +36,12 @@ def sqs_scripted(event: dict[str, Any], context: Any) -> Any:
     for record in records:
         body = json.loads(record["body"])
         _record(
+            request_id=context.aws_request_id,
             message_id=record["messageId"],
             tag=body.get("tag"),
             receive_count=int(record["attributes"]["ApproximateReceiveCount"]),
             group=record["attributes"].get("MessageGroupId"),
+            first_receive=int(record["attributes"]["ApproximateFirstReceiveTimestamp"]) / 1000,
             batch_size=len(records),
             start=started,
         )
@@ -54,7 +56,7 @@ def sqs_scripted(event: dict[str, Any], context: Any) -> Any:
             time.sleep(float(body["seconds"]))
         if "answer" in body:
             answer = body["answer"]
-    _record(batch_end=time.time(), start=started)
+    _record(request_id=context.aws_request_id, batch_end=time.time(), start=started)
     return answer
 
 
@@ -109,7 +111,9 @@ def sqs_send(event: dict[str, Any], context: Any) -> str:
     import boto3
 
     sqs = boto3.client("sqs")
-    return str(sqs.send_message(QueueUrl=event["queue_url"], MessageBody="from-function")["MessageId"])
+    return str(
+        sqs.send_message(QueueUrl=event["queue_url"], MessageBody="from-function")["MessageId"]
+    )
 
 
 def http_router(event: dict[str, Any], context: Any) -> Any:

@@ -15,7 +15,12 @@ def broken(name: str) -> bool:
     return name in BREAK
 
 
-key = aws.kms.Key("api-key", enable_key_rotation=True, deletion_window_in_days=30)
+key = aws.kms.Key(
+    "api-key",
+    enable_key_rotation=True,
+    deletion_window_in_days=30,
+    tags={"pcizone:data-classification": "logs"},
+)
 access_logs = aws.cloudwatch.LogGroup("rest-access-logs", retention_in_days=400, kms_key_id=key.arn)
 api = aws.apigateway.RestApi("rest-api", endpoint_configuration={"types": "REGIONAL"})
 deployment = aws.apigateway.Deployment("rest-deployment", rest_api=api.id)

@@ -26,9 +26,7 @@ def protect_keys(inputs: GuardrailInputs) -> Guardrail:
                     "kms:DeleteImportedKeyMaterial",
                 ],
                 resources="*",
-                condition={
-                    "ArnNotLike": {"aws:PrincipalArn": role_arn("*", inputs.platform_role)}
-                },
+                condition={"ArnNotLike": {"aws:PrincipalArn": role_arn("*", inputs.platform_role)}},
             )
         ),
         placement=Placement.TOP_LEVEL,

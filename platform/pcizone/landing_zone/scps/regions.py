@@ -50,7 +50,9 @@ def deny_other_regions(inputs: GuardrailInputs) -> Guardrail:
                 "Deny",
                 not_actions=GLOBAL_SERVICE_ACTIONS,
                 resources="*",
-                condition={"StringNotEquals": {"aws:RequestedRegion": list(inputs.allowed_regions)}},
+                condition={
+                    "StringNotEquals": {"aws:RequestedRegion": list(inputs.allowed_regions)}
+                },
             )
         ),
         placement=Placement.ROOT,

@@ -1,7 +1,8 @@
 """Pulumi archives (Lambda code, layers): a content digest for the deploy state, and a zip.
 
 Both are deterministic: files in sorted order, fixed timestamps and modes, no bytecode caches,
-so the same sources always give the same digest and the same zip bytes.
+so the same sources always give the same digest and the same zip bytes. Relative paths are
+resolved against `base`, the project directory (where the Pulumi engine runs programs).
 """
 
 from __future__ import annotations
@@ -28,22 +29,22 @@ def is_archive(value: Any) -> bool:
     return isinstance(value, pulumi.asset.Archive | pulumi.asset.Asset)
 
 
-def archive_digest(value: Any) -> str:
+def archive_digest(value: Any, base: Path) -> str:
     """SHA-256 over every (name, content) pair the archive holds."""
     digest = hashlib.sha256()
-    for name, data in _entries(value, ""):
+    for name, data in _entries(value, "", base):
         digest.update(name.encode() + b"\0")
         digest.update(hashlib.sha256(data).digest())
     return digest.hexdigest()
 
 
-def archive_zip(value: Any) -> bytes:
+def archive_zip(value: Any, base: Path) -> bytes:
     """The archive as zip bytes (a FileArchive that already is a .zip is passed through)."""
     if isinstance(value, pulumi.FileArchive) and str(value.path).endswith(".zip"):
-        return _read(Path(str(value.path)))
+        return _read(base / str(value.path))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in _entries(value, ""):
+        for name, data in _entries(value, "", base):
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -51,9 +52,16 @@ def archive_zip(value: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _entries(value: Any, prefix: str) -> Iterator[tuple[str, bytes]]:
+def archive_path(value: Any, base: Path) -> Path | None:
+    """Where a file archive's content is read from (None for archives built in memory)."""
+    if isinstance(value, pulumi.FileArchive | pulumi.FileAsset):
+        return base / str(value.path)
+    return None
+
+
+def _entries(value: Any, prefix: str, base: Path) -> Iterator[tuple[str, bytes]]:
     if isinstance(value, pulumi.FileArchive):
-        path = Path(str(value.path))
+        path = base / str(value.path)
         if path.is_file() and path.suffix == ".zip":
             with zipfile.ZipFile(path) as archive:
                 for name in sorted(archive.namelist()):
@@ -63,9 +71,9 @@ def _entries(value: Any, prefix: str) -> Iterator[tuple[str, bytes]]:
         yield from _directory(path, prefix)
     elif isinstance(value, pulumi.AssetArchive):
         for name in sorted(value.assets):
-            yield from _entries(value.assets[name], f"{prefix}{name}")
+            yield from _entries(value.assets[name], f"{prefix}{name}", base)
     elif isinstance(value, pulumi.FileAsset):
-        yield prefix, _read(Path(str(value.path)))
+        yield prefix, _read(base / str(value.path))
     elif isinstance(value, pulumi.StringAsset):
         yield prefix, str(value.text).encode()
     else:

@@ -8,6 +8,7 @@ run neither repeats nor forgets it.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,12 @@ from pcizone.errors import EXIT_FAILED, UserError
 from pcizone.local.aws_access import AwsAccess
 from pcizone.local.deploy.handlers import HANDLERS
 from pcizone.local.deploy.handlers.base import Handler, ResourceContext
-from pcizone.local.deploy.mocks import DeployedResource, LocalCloudMocks, deployed_from_state, describe_cause
+from pcizone.local.deploy.mocks import (
+    DeployedResource,
+    LocalCloudMocks,
+    deployed_from_state,
+    describe_cause,
+)
 from pcizone.local.deploy.not_emulated import NOT_EMULATED
 from pcizone.local.deploy.services import LocalServices, function_lookup
 from pcizone.local.deploy.state import Action, ResourceState, StackState, deletion_order
@@ -40,6 +46,7 @@ class DeployResult:
     run: RecordedRun
     resources: list[DeployedResource]
     deleted: list[ResourceState] = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def outputs(self) -> dict[str, Any]:
@@ -72,7 +79,8 @@ class DeployTarget:
     repo_root: Path
     aws: AwsAccess
     services: LocalServices
-    generation: str
+    generation: str  # this run's: states are saved with it, and so is the emulator snapshot
+    previous_generation: str | None  # the restored emulator's (None: it started empty)
     hash_key: bytes
     handlers: Mapping[str, Handler] = field(default_factory=lambda: HANDLERS)
     not_emulated: Mapping[str, str] = field(default_factory=lambda: NOT_EMULATED)
@@ -87,7 +95,8 @@ def deploy_stack(
     config_overrides: dict[str, Any] | None = None,
 ) -> DeployResult:
     """Deploy `stack` (its referenced stacks' outputs in `stack_outputs`) and save its state."""
-    previous = StackState.load(state_path, stack, target.generation)
+    started = time.perf_counter()
+    previous = StackState.load(state_path, stack, target.previous_generation)
     made: list[LocalCloudMocks] = []
 
     def factory(region: str, refs: dict[str, dict[str, Any]]) -> LocalCloudMocks:
@@ -101,6 +110,8 @@ def deploy_stack(
             not_emulated=target.not_emulated,
             services=target.services,
             hash_key=target.hash_key,
+            project_dir=target.repo_root,
+            generation=target.generation,
         )
         target.services.add_lookup(function_lookup(mocks.deployed))
         made.append(mocks)
@@ -131,13 +142,13 @@ def deploy_stack(
     state.outputs = redact(run.outputs)
     state.save(state_path)
     resources = sorted(mocks.deployed.values(), key=lambda r: r.urn)
-    return DeployResult(stack, run, resources, deleted)
+    return DeployResult(stack, run, resources, deleted, time.perf_counter() - started)
 
 
 def _partial_state(previous: StackState, done: StackState, removed: set[str]) -> StackState:
     """After a failure: what this run did, plus what it had not reached yet (still there)."""
     kept = {urn: e for urn, e in previous.resources.items() if urn not in removed}
-    merged = StackState(previous.stack, previous.generation, kept)
+    merged = StackState(previous.stack, done.generation, kept)
     merged.resources.update(done.resources)
     merged.outputs = previous.outputs
     return merged
@@ -182,6 +193,7 @@ def _delete_gone(
             aws=target.aws,
             default_tags={},
             services=target.services,
+            project_dir=target.repo_root,
         )
         current = deployed_from_state(entry, target.aws.endpoint.url)
         assert current is not None

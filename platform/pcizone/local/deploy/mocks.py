@@ -17,14 +17,13 @@ import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
-
-from pulumi.runtime.mocks import MockResourceArgs
 
 from pcizone.local.aws_access import AwsAccess
 from pcizone.local.deploy.handlers.base import (
-    DeployServices,
     Deployed,
+    DeployServices,
     Handler,
     ReplaceNeeded,
     ResourceContext,
@@ -38,6 +37,7 @@ from pcizone.offline.mocks import ProgramMocks, ProviderTarget, plain_inputs
 from pcizone.offline.model import Secret, unwrap
 from pcizone.offline.monitor import current_urn
 from pcizone.offline.wire import decode
+from pulumi.runtime.mocks import MockResourceArgs
 
 _PROVIDER_KEY = "__provider"  # provider settings that belong in each resource's diff
 _MIN_REDACTED_LENGTH = 4
@@ -90,8 +90,11 @@ class LocalCloudMocks(ProgramMocks):
         not_emulated: Mapping[str, str],
         services: DeployServices,
         hash_key: bytes,
+        project_dir: Path,
+        generation: str,
     ) -> None:
         super().__init__(region=region, stack_outputs=stack_outputs)
+        self.project_dir = project_dir
         self.stack = stack
         self.aws = aws
         self.previous = previous
@@ -99,7 +102,7 @@ class LocalCloudMocks(ProgramMocks):
         self.not_emulated = not_emulated
         self.services = services
         self.hash_key = hash_key
-        self.state = StackState(stack, previous.generation)
+        self.state = StackState(stack, generation)  # saved with the snapshot of this run
         self.deployed: dict[str, DeployedResource] = {}
         self.failure: ResourceFailure | None = None
         self.removed: set[str] = set()  # replaced: the old resource is gone, the new one not made
@@ -142,9 +145,16 @@ class LocalCloudMocks(ProgramMocks):
         try:
             decoded = decode(dict(args.inputs))
             target = self.target(args.provider or "")
-            placement = Placement(target.account, target.region, target.role_arn)
+            # pulumi-aws 7 resources may name their own region, overriding the provider's.
+            region = decoded.get("region") if isinstance(decoded.get("region"), str) else None
+            placement = Placement(target.account, region or target.region, target.role_arn)
             default_tags = self._default_tags(args.provider or "")
-            normalized = normalize(decoded, key=self.hash_key, emulator_url=self.aws.endpoint.url)
+            normalized = normalize(
+                decoded,
+                key=self.hash_key,
+                emulator_url=self.aws.endpoint.url,
+                base=self.project_dir,
+            )
             normalized[_PROVIDER_KEY] = {"defaultTags": default_tags}
             ctx = ResourceContext(
                 urn=urn,
@@ -155,6 +165,7 @@ class LocalCloudMocks(ProgramMocks):
                 aws=self.aws,
                 default_tags=default_tags,
                 services=self.services,
+                project_dir=self.project_dir,
             )
             plain = unwrap(decoded)
             previous = self.previous.resources.get(urn)
@@ -268,7 +279,15 @@ def deployed_from_state(previous: ResourceState | None, emulator_url: str) -> De
 
 def _context_at(ctx: ResourceContext, placement: Placement) -> ResourceContext:
     return ResourceContext(
-        ctx.urn, ctx.type, ctx.name, ctx.stack, placement, ctx.aws, ctx.default_tags, ctx.services
+        ctx.urn,
+        ctx.type,
+        ctx.name,
+        ctx.stack,
+        placement,
+        ctx.aws,
+        ctx.default_tags,
+        ctx.services,
+        ctx.project_dir,
     )
 
 

@@ -11,21 +11,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from pathlib import Path
 from typing import Any
 
-from pcizone.local.deploy.archives import archive_digest, is_archive
+from pcizone.local.deploy.archives import ArchiveError, archive_digest, archive_path, is_archive
 from pcizone.offline.model import UNKNOWN, Archive, ResourceRef, Secret
 
-EMULATOR_TOKEN = "{{emulator}}"
+EMULATOR_TOKEN = "{{emulator}}"  # noqa: S105 - a placeholder for a URL, not a password
 
 
-def normalize(value: Any, *, key: bytes, emulator_url: str) -> Any:
+def normalize(value: Any, *, key: bytes, emulator_url: str, base: Path) -> Any:
     """The comparable, storable form of a decoded input value (see the module docstring)."""
     if isinstance(value, Secret):
         plain = json.dumps(_plain(value.value), sort_keys=True, default=str)
         return {"secret": hmac.new(key, plain.encode(), hashlib.sha256).hexdigest()}
     if is_archive(value):
-        return {"archive": archive_digest(value)}
+        try:
+            return {"archive": archive_digest(value, base)}
+        except ArchiveError:
+            # Not built yet (a layer needs `make layer`): it changes once it exists.
+            return {"archive": f"missing:{archive_path(value, base)}"}
     if isinstance(value, Archive):
         return {"archive": value.sha256}
     if isinstance(value, ResourceRef):
@@ -34,11 +39,11 @@ def normalize(value: Any, *, key: bytes, emulator_url: str) -> Any:
         return "[unknown]"
     if isinstance(value, dict):
         return {
-            str(k): normalize(v, key=key, emulator_url=emulator_url)
+            str(k): normalize(v, key=key, emulator_url=emulator_url, base=base)
             for k, v in sorted(value.items())
         }
     if isinstance(value, list | tuple):
-        return [normalize(v, key=key, emulator_url=emulator_url) for v in value]
+        return [normalize(v, key=key, emulator_url=emulator_url, base=base) for v in value]
     return tokenize(value, emulator_url)
 
 

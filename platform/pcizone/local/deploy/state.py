@@ -89,8 +89,11 @@ class StackState:
         write_private(path, json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n")
 
     @classmethod
-    def load(cls, path: Path, stack: str, generation: str) -> StackState:
-        """The saved state, or an empty one if there is none or it belongs to another emulator."""
+    def load(cls, path: Path, stack: str, generation: str | None) -> StackState:
+        """The saved state, or an empty one if there is none or it belongs to another emulator
+        (`generation` None: the emulator started empty, so nothing saved can exist in it)."""
+        if generation is None:
+            return cls(stack, "")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -112,6 +115,16 @@ class StackState:
 
 class StateError(Exception):
     pass
+
+
+def saved_generation(path: Path) -> str | None:
+    """The generation a saved state file belongs to (None if it cannot be read)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    found = data.get("generation") if isinstance(data, dict) else None
+    return str(found) if found else None
 
 
 def deletion_order(entries: list[ResourceState]) -> list[ResourceState]:

@@ -50,6 +50,21 @@ def client_config(read_timeout: float = READ_TIMEOUT_SECONDS) -> Any:
     )
 
 
+_BOTO_LOCK = threading.Lock()
+_boto_session: Any = None
+
+
+def _session() -> Any:
+    """One boto3 Session for every client the runtime makes (call with _BOTO_LOCK held):
+    a Session reads the service models from disk once; a new one per client would repeat that."""
+    global _boto_session  # noqa: PLW0603 - created on first use; boto3 is slow to import
+    if _boto_session is None:
+        import boto3
+
+        _boto_session = boto3.session.Session()
+    return _boto_session
+
+
 class AssumedRole:
     """One role's credentials, shared by every environment and poller of a function."""
 
@@ -61,16 +76,12 @@ class AssumedRole:
         *,
         duration_seconds: int,
         refresh_margin_seconds: int,
-        boto_lock: threading.Lock,
-        boto_session: Any,
     ) -> None:
         self.endpoint = endpoint
         self.role_arn = role_arn
         self.session_name = session_name
         self.duration_seconds = duration_seconds
         self.refresh_margin_seconds = refresh_margin_seconds
-        self._boto_lock = boto_lock
-        self._boto_session = boto_session
         self._lock = threading.Lock()
         self._current: RoleCredentials | None = None
         self._clients: dict[tuple[str, float], tuple[RoleCredentials, Any]] = {}
@@ -91,8 +102,8 @@ class AssumedRole:
             cached = self._clients.get(key)
             if cached is not None and cached[0] is credentials:
                 return cached[1]
-        with self._boto_lock:  # boto3 Session.client is not thread-safe
-            made = self._boto_session.client(
+        with _BOTO_LOCK:  # boto3 Session.client is not thread-safe
+            made = _session().client(
                 service,
                 region_name=self.endpoint.region,
                 endpoint_url=self.endpoint.url,
@@ -108,8 +119,8 @@ class AssumedRole:
     def _assume(self) -> RoleCredentials:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        with self._boto_lock:
-            sts = self._boto_session.client(
+        with _BOTO_LOCK:
+            sts = _session().client(
                 "sts",
                 region_name=self.endpoint.region,
                 endpoint_url=self.endpoint.url,

@@ -40,6 +40,7 @@ from pcizone.local.runtime.specs import FunctionSpec
 CONTAINER_MODULE = "pcizone.local.runtime.container"
 _STOP_GRACE_SECONDS = 2.0
 _PUMP_JOIN_SECONDS = 2.0
+_REPORT_PREFIX = "REPORT RequestId: "
 
 
 class _Closed:
@@ -83,6 +84,10 @@ class ExecutionEnvironment:
         self._log = function_log
         self._events = events
         self._answers: queue.Queue[Answer | _Closed] = queue.Queue()
+        # The last REPORT line the log pump wrote: an invocation returns once its own lines
+        # are in the log file, so whoever reads the log next sees them.
+        self._reported = threading.Condition()
+        self._last_report = ""
         read_fd, write_fd = os.pipe()
         argv = [sys.executable, "-I", "-X", "utf8", "-u", "-m", CONTAINER_MODULE]
         argv += ["--control-fd", str(write_fd)]
@@ -238,6 +243,7 @@ class ExecutionEnvironment:
                 f"RequestId: {request.request_id} Error: Runtime exited with error: out of memory",
                 duration_ms,
             )
+        self._wait_for_report(request.request_id)
         if answer.kind == "result":
             return InvocationOutcome(
                 request.request_id,
@@ -310,10 +316,21 @@ class ExecutionEnvironment:
 
     # -- pumps -----------------------------------------------------------------------------
 
+    def _wait_for_report(self, request_id: str) -> None:
+        with self._reported:
+            self._reported.wait_for(
+                lambda: self._last_report == request_id, timeout=_PUMP_JOIN_SECONDS
+            )
+
     def _pump_log(self, stream: IO[bytes]) -> None:
         with stream:
             for raw in stream:
-                self._log.write_line(raw.decode("utf-8", "replace"))
+                line = raw.decode("utf-8", "replace")
+                self._log.write_line(line)
+                if line.startswith(_REPORT_PREFIX):
+                    with self._reported:
+                        self._last_report = line[len(_REPORT_PREFIX) :].split("\t", 1)[0].strip()
+                        self._reported.notify_all()
 
     def _pump_answers(self, control: IO[bytes]) -> None:
         with control:

@@ -78,6 +78,13 @@ class _Server(ThreadingHTTPServer):
                 self._active -= 1
                 self._active_cond.notify_all()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A request that broke the handler: record the error's type, never its text (an
+        exception message can quote the input)."""
+        import sys
+
+        self.api.events.event("http_handler_error", error=type(sys.exc_info()[1]).__name__)
+
     def wait_idle(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         with self._active_cond:
@@ -335,7 +342,10 @@ def _split_target(target: str) -> tuple[str, str]:
     if target.startswith("/"):
         path, _mark, query = target.partition("?")
     elif target.lower().startswith(("http://", "https://")):
-        parts = urlsplit(target)
+        try:
+            parts = urlsplit(target)
+        except ValueError:  # e.g. an unclosed IPv6 bracket in the authority
+            raise BadRequest(400, "Bad Request") from None
         path, query = parts.path or "/", parts.query
     else:
         raise BadRequest(400, "Bad Request")

@@ -146,7 +146,7 @@ class FunctionPool:
                         self._starting += 1
                         break
                     remaining = deadline - time.monotonic()
-                    if remaining <= 0:
+                    if remaining <= 0 or self.cap == 0:  # reserved concurrency 0: always
                         raise FunctionThrottled(
                             f"function {self.spec.name}: all {self.cap} environments stayed busy"
                         )

@@ -115,11 +115,8 @@ class LocalRuntime:
             self._state = "running"
 
     def _start(self) -> None:
-        import boto3
-
         self.log_dir.mkdir(parents=True, exist_ok=True)
         events = self._events = EventLog(self.log_dir / RUNTIME_LOG)
-        boto_session, boto_lock = boto3.session.Session(), threading.Lock()
         for spec in self.functions.values():
             role = AssumedRole(
                 self.emulator,
@@ -127,8 +124,6 @@ class LocalRuntime:
                 spec.name,
                 duration_seconds=self.tuning.credential_duration_seconds,
                 refresh_margin_seconds=self.tuning.credential_refresh_margin_seconds,
-                boto_lock=boto_lock,
-                boto_session=boto_session,
             )
             function_log = LineLog(self.log_dir / f"{spec.name}.log")
             self._function_logs.append(function_log)
@@ -175,6 +170,9 @@ class LocalRuntime:
                 self._http.stop(timeout if drain else 0.0)
             for source in self._sources:
                 source.request_stop(drain)
+            if not drain:  # kill what runs now: its batches fail and stay on their queues
+                for pool in self._pools.values():
+                    pool.close(drain=False, timeout=timeout)
             for source in self._sources:
                 if not source.join(timeout) and self._events is not None:
                     self._events.event("mapping_stop_timeout", queue=source.spec.queue_name)

@@ -61,7 +61,7 @@ def kms_deletion_window(key: Resource, _ctx: Context) -> Iterator[str]:
 
 def _cardholder_keys(stack: Stack, _ctx: Context) -> Sequence[Resource]:
     keys = stack.of_type(t.KMS_KEY, t.KMS_REPLICA_KEY)
-    return [k for k in keys if k.classification == DataClass.CARDHOLDER_DATA]
+    return [k for k in keys if k.may_hold(DataClass.CARDHOLDER_DATA)]
 
 
 def _key_policies(key: Resource, stack: Stack) -> list[tuple[str, object]]:
@@ -85,7 +85,8 @@ def _denies_humans_decrypt(statement: documents.Statement) -> bool:
 
 @stack_policy(
     "pci-kms-no-human-decrypt",
-    "Keys that encrypt cardholder data deny kms:Decrypt to every principal tagged as a human.",
+    "Keys that encrypt cardholder data (or are unclassified) deny kms:Decrypt to every "
+    "principal tagged as a human.",
     requirements=("3.5.1", "3.6.1", "7.2.1", "7.2.2", "7.2.6"),
     severity=Severity.CRITICAL,
     enforcement=Level.MANDATORY,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from pcizone.policy import aws_types as t
 from pcizone.policy import values
+from pcizone.policy.rules.queue_graph import consumed_queues, keeps_failures
 from pcizone.policy.spec import Level, NotApplicable, Severity, resource_policy, stack_policy
 from pcizone.policy.views import Context, Resource, Stack
 
@@ -146,24 +147,10 @@ def lambda_one_role(fn: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
         yield f"shares its role with {', '.join(sorted(others))}"
 
 
-def consumed_queues(fn: Resource, stack: Stack) -> list[tuple[Resource, Resource]]:
-    """(event source mapping, queue) for each SQS queue in the stack the function consumes."""
-    found: list[tuple[Resource, Resource]] = []
-    for mapping in stack.referrers(fn, (t.LAMBDA_EVENT_SOURCE_MAPPING,), "functionName", "name"):
-        for queue in stack.referenced(mapping, "eventSourceArn", (t.SQS_QUEUE,)):
-            found.append((mapping, queue))
-    return found
-
-
-def has_redrive(queue: Resource, stack: Stack) -> bool:
-    if values.as_str(queue.props.get("redrivePolicy")) is not None:
-        return True
-    return bool(stack.referrers(queue, (t.SQS_REDRIVE_POLICY,), "queueUrl", "url"))
-
-
 @stack_policy(
     "pci-lambda-failure-destination",
-    "Failed Lambda events are kept: a DLQ, an on-failure destination, or a source queue redrive.",
+    "Failed Lambda events are kept: a DLQ, an on-failure destination, or SQS sources that "
+    "redrive to a DLQ (or are the DLQ).",
     requirements=("10.7.1", "10.7.2"),
     severity=Severity.HIGH,
     enforcement=Level.MANDATORY,
@@ -182,8 +169,10 @@ def lambda_failure_destination(fn: Resource, stack: Stack, _ctx: Context) -> Ite
         if values.as_str(destination) is not None:
             return
     queues = consumed_queues(fn, stack)
-    if queues and all(has_redrive(queue, stack) for _, queue in queues):
+    # A failed message goes back to its queue: kept if the queue redrives to a DLQ, or if
+    # the queue is itself the dead-letter queue (its auditor's failures stay there).
+    unkept = [q.name for _, q in queues if not keeps_failures(q, stack)]
+    if queues and not unkept:
         return
-    without = [q.name for _, q in queues if not has_redrive(q, stack)]
-    detail = f"; source queues without redrive: {', '.join(without)}" if without else ""
+    detail = f"; source queues without redrive: {', '.join(unkept)}" if unkept else ""
     yield f"no dead-letter queue, on-failure destination or redriving source queue{detail}"

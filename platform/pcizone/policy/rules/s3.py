@@ -38,8 +38,8 @@ def is_access_log_target(bucket: Resource, stack: Stack) -> bool:
 
 @stack_policy(
     "pci-s3-sse-kms",
-    "S3 buckets encrypt objects by default with SSE-KMS under a customer managed key "
-    "(server access log targets, which AWS allows only SSE-S3, with SSE-S3).",
+    "S3 buckets encrypt objects by default with SSE-KMS under a customer managed key; a "
+    "bucket that receives S3 server access logs may use SSE-S3.",
     requirements=("3.5.1", "10.3.2"),
     severity=Severity.HIGH,
     enforcement=Level.MANDATORY,
@@ -125,16 +125,12 @@ def s3_tls_only(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
 def _data_and_log_buckets(stack: Stack, ctx: Context) -> Sequence[Resource]:
     wanted = (DataClass.CARDHOLDER_DATA, DataClass.LOGS)
     trail_targets = {b.urn for b in trail_buckets(stack, ctx)}
-    return [
-        b
-        for b in stack.of_type(t.S3_BUCKET)
-        if b.classification in wanted or b.urn in trail_targets
-    ]
+    return [b for b in stack.of_type(t.S3_BUCKET) if b.may_hold(*wanted) or b.urn in trail_targets]
 
 
 @stack_policy(
     "pci-s3-versioning",
-    "Buckets holding cardholder data or logs keep every object version.",
+    "Buckets holding cardholder data or logs (or unclassified) keep every object version.",
     requirements=("10.3.3", "10.5.1"),
     severity=Severity.HIGH,
     enforcement=Level.MANDATORY,

@@ -141,8 +141,13 @@ def ensure_role_and_database(conn: Any, settings: MigratorSettings) -> dict[str,
 
     user, database = sql.Identifier(settings.app_user), sql.Identifier(settings.database)
     created = {"role": False, "database": False}
-    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (settings.app_user,)).fetchone() is None:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(user))
+    if (
+        conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (settings.app_user,)).fetchone()
+        is None
+    ):
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(user)
+        )
         created["role"] = True
     # Aurora's rds_iam makes the role authenticate with IAM tokens only (no password exists).
     if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'rds_iam'").fetchone() is not None:

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from pcizone.local.aws_access import AwsAccess
@@ -57,6 +58,10 @@ MISSING_CODES = frozenset(
 )
 
 
+# Inputs that only tag a resource (the provider's default tags are diffed under "__provider").
+TAG_KEYS = frozenset({"tags", "__provider"})
+
+
 class DeployServices(Protocol):
     """What some handlers need beyond the emulator (the database stand-in, function calls)."""
 
@@ -87,6 +92,7 @@ class ResourceContext:
     aws: AwsAccess
     default_tags: Mapping[str, str]
     services: DeployServices
+    project_dir: Path  # relative archive paths (Lambda code) are read from here
 
     @property
     def account(self) -> str:
@@ -221,7 +227,9 @@ def as_json(value: Any) -> str | None:
     return json.dumps(value, sort_keys=True)
 
 
-def tag_list(tags: Mapping[str, str], key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+def tag_list(
+    tags: Mapping[str, str], key: str = "Key", value: str = "Value"
+) -> list[dict[str, str]]:
     return [{key: k, value: v} for k, v in sorted(tags.items())]
 
 

@@ -42,7 +42,9 @@ class LogGroup(Handler):
             )
         )
         self._retention(ctx, name, inputs)
-        return Deployed(name, {"name": name, "arn": ctx.arn("logs", f"log-group:{name}"), "tagsAll": tags})
+        return Deployed(
+            name, {"name": name, "arn": ctx.arn("logs", f"log-group:{name}"), "tagsAll": tags}
+        )
 
     def update(
         self,
@@ -72,6 +74,24 @@ class LogGroup(Handler):
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
         ignore_missing(_logs(ctx).delete_log_group, logGroupName=current.id)
+
+
+class LogStream(Handler):
+    type = "aws:cloudwatch/logStream:LogStream"
+    replace_on = frozenset({"name", "logGroupName"})
+
+    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
+        group, name = str(inputs["logGroupName"]), str(inputs["name"])
+        _logs(ctx).create_log_stream(logGroupName=group, logStreamName=name)
+        arn = ctx.arn("logs", f"log-group:{group}:log-stream:{name}")
+        return Deployed(name, {"arn": arn, "logGroupName": group})
+
+    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
+        ignore_missing(
+            _logs(ctx).delete_log_stream,
+            logGroupName=current.outputs["logGroupName"],
+            logStreamName=current.id,
+        )
 
 
 class LogSubscriptionFilter(PutHandler):
@@ -231,7 +251,9 @@ class EventRule(Handler):
         return Deployed(current.id, {**current.outputs, "tagsAll": ctx.tags(inputs)})
 
     def _put(self, ctx: ResourceContext, name: str, inputs: dict[str, Any]) -> str:
-        state = inputs.get("state") or ("DISABLED" if inputs.get("isEnabled") is False else "ENABLED")
+        state = inputs.get("state") or (
+            "DISABLED" if inputs.get("isEnabled") is False else "ENABLED"
+        )
         arn: str = ctx.client("events").put_rule(
             **drop_none(
                 {
@@ -295,6 +317,7 @@ class EventTarget(PutHandler):
 
 HANDLERS: tuple[Handler, ...] = (
     LogGroup(),
+    LogStream(),
     LogSubscriptionFilter(),
     LogMetricFilter(),
     LogResourcePolicy(),

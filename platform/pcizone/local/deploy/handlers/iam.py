@@ -103,9 +103,7 @@ class Role(Handler):
         # IAM refuses to delete a role with policies; Pulumi detaches them first too.
         try:
             names = client.list_role_policies(RoleName=current.id)["PolicyNames"]
-            attached = client.list_attached_role_policies(RoleName=current.id)[
-                "AttachedPolicies"
-            ]
+            attached = client.list_attached_role_policies(RoleName=current.id)["AttachedPolicies"]
         except Exception:
             names, attached = [], []
         for name in names:
@@ -298,7 +296,9 @@ class AccountPasswordPolicy(PutHandler):
                 }
             )
         )
-        return Deployed("iam-account-password-policy", {"expirePasswords": bool(inputs.get("maxPasswordAge"))})
+        return Deployed(
+            "iam-account-password-policy", {"expirePasswords": bool(inputs.get("maxPasswordAge"))}
+        )
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
         ignore_missing(_iam(ctx).delete_account_password_policy)

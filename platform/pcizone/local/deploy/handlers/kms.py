@@ -108,7 +108,9 @@ class Alias(Handler):
         changed: frozenset[str],
     ) -> Deployed:
         _kms(ctx).update_alias(AliasName=current.id, TargetKeyId=inputs["targetKeyId"])
-        return Deployed(current.id, {**current.outputs, **self._outputs(ctx, current.id, inputs["targetKeyId"])})
+        return Deployed(
+            current.id, {**current.outputs, **self._outputs(ctx, current.id, inputs["targetKeyId"])}
+        )
 
     def _outputs(self, ctx: ResourceContext, name: str, target: str) -> dict[str, Any]:
         key = _kms(ctx).describe_key(KeyId=target)["KeyMetadata"]

@@ -55,9 +55,7 @@ def _describe(ctx: ResourceContext) -> dict[str, Any]:
             for r in roots
         ],
         "accounts": [account(a) for a in accounts],
-        "nonMasterAccounts": [
-            account(a) for a in accounts if a["Id"] != org["MasterAccountId"]
-        ],
+        "nonMasterAccounts": [account(a) for a in accounts if a["Id"] != org["MasterAccountId"]],
     }
 
 
@@ -93,9 +91,7 @@ class Organization(Handler):
         client = _org(ctx)
         enabled = {
             p["ServicePrincipal"]
-            for p in client.list_aws_service_access_for_organization()[
-                "EnabledServicePrincipals"
-            ]
+            for p in client.list_aws_service_access_for_organization()["EnabledServicePrincipals"]
         }
         for principal in sorted(set(inputs.get("awsServiceAccessPrincipals") or []) - enabled):
             client.enable_aws_service_access(ServicePrincipal=principal)
@@ -118,7 +114,9 @@ class OrganizationalUnit(Handler):
             Name=inputs["name"],
             Tags=tag_list(ctx.tags(inputs)),
         )["OrganizationalUnit"]
-        return Deployed(unit["Id"], {"arn": unit["Arn"], "accounts": [], "tagsAll": ctx.tags(inputs)})
+        return Deployed(
+            unit["Id"], {"arn": unit["Arn"], "accounts": [], "tagsAll": ctx.tags(inputs)}
+        )
 
     def update(
         self,
@@ -181,9 +179,13 @@ class Account(Handler):
         client = _org(ctx)
         now = client.list_parents(ChildId=account_id)["Parents"][0]["Id"]
         if now != parent:
-            client.move_account(AccountId=account_id, SourceParentId=now, DestinationParentId=parent)
+            client.move_account(
+                AccountId=account_id, SourceParentId=now, DestinationParentId=parent
+            )
 
-    def _outputs(self, ctx: ResourceContext, account_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    def _outputs(
+        self, ctx: ResourceContext, account_id: str, inputs: dict[str, Any]
+    ) -> dict[str, Any]:
         client = _org(ctx)
         account = client.describe_account(AccountId=account_id)["Account"]
         parent = client.list_parents(ChildId=account_id)["Parents"][0]["Id"]
@@ -281,7 +283,9 @@ class DelegatedAdministrator(Handler):
         client = _org(ctx)
         account_id, principal = inputs["accountId"], inputs["servicePrincipal"]
         try:
-            client.register_delegated_administrator(AccountId=account_id, ServicePrincipal=principal)
+            client.register_delegated_administrator(
+                AccountId=account_id, ServicePrincipal=principal
+            )
         except Exception as exc:
             if error_code(exc) != "AccountAlreadyRegisteredException":
                 raise

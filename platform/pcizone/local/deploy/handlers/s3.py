@@ -261,9 +261,7 @@ class BucketOwnershipControls(PutHandler):
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
         _s3(ctx).put_bucket_ownership_controls(
             Bucket=inputs["bucket"],
-            OwnershipControls={
-                "Rules": [{"ObjectOwnership": inputs["rule"]["objectOwnership"]}]
-            },
+            OwnershipControls={"Rules": [{"ObjectOwnership": inputs["rule"]["objectOwnership"]}]},
         )
         return Deployed(str(inputs["bucket"]))
 

@@ -104,7 +104,9 @@ class Queue(Handler):
             client.tag_queue(QueueUrl=current.id, Tags=tags)
         return Deployed(current.id, {**current.outputs, "tagsAll": tags})
 
-    def _outputs(self, ctx: ResourceContext, url: str, name: str, tags: dict[str, str]) -> dict[str, Any]:
+    def _outputs(
+        self, ctx: ResourceContext, url: str, name: str, tags: dict[str, str]
+    ) -> dict[str, Any]:
         arn = _sqs(ctx).get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]

@@ -1,0 +1,1 @@
+"""The stage's data plane: KMS keys, Aurora PostgreSQL, RDS Proxy and backups."""

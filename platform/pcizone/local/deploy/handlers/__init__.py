@@ -1,0 +1,57 @@
+"""One handler per resource type the local cloud can create in the emulator."""
+
+from __future__ import annotations
+
+from pcizone.local.deploy.handlers import (
+    apigatewayv2,
+    backup,
+    cloudtrail,
+    cloudwatch,
+    config,
+    ec2,
+    firehose,
+    iam,
+    kms,
+    lambda_,
+    organizations,
+    rds,
+    s3,
+    secrets,
+    security_services,
+    sns,
+    sqs,
+)
+from pcizone.local.deploy.handlers.base import Handler
+
+_MODULES = (
+    apigatewayv2,
+    backup,
+    cloudtrail,
+    cloudwatch,
+    config,
+    ec2,
+    firehose,
+    iam,
+    kms,
+    lambda_,
+    organizations,
+    rds,
+    s3,
+    secrets,
+    security_services,
+    sns,
+    sqs,
+)
+
+
+def _registry() -> dict[str, Handler]:
+    found: dict[str, Handler] = {}
+    for module in _MODULES:
+        for handler in module.HANDLERS:
+            if handler.type in found:
+                raise RuntimeError(f"two local handlers for {handler.type}")
+            found[handler.type] = handler
+    return found
+
+
+HANDLERS: dict[str, Handler] = _registry()

@@ -1,0 +1,289 @@
+"""The local cloud of one repository: PostgreSQL, the AWS emulator and the deploy state.
+
+`LocalCloud` starts PostgreSQL and the emulator, restores what the previous run left (the
+emulator snapshot and the deploy states must belong together, see below), deploys stacks, runs
+functions for deploy-time invocations, and on `stop()` saves everything and stops every
+process it started. One run at a time: a lock file refuses a second `up` in the same folder.
+
+Consistency: each run has a generation token. Deploy states are saved with it and the emulator
+snapshot is saved with it at the end. A state whose generation differs from the restored
+snapshot's describes resources the emulator does not hold (an interrupted run, a deleted
+file): then the whole local cloud starts empty rather than half-trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+import socket
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from pcizone.errors import EXIT_ENVIRONMENT, EXIT_FAILED, UserError
+from pcizone.local import emulator_snapshot
+from pcizone.local.aws_access import AwsAccess
+from pcizone.local.deploy.deployer import DeployResult, DeployTarget, deploy_stack
+from pcizone.local.deploy.mocks import DeployedResource
+from pcizone.local.deploy.registry import FunctionBuilder
+from pcizone.local.deploy.services import LocalServices
+from pcizone.local.deploy.state import StackState, saved_generation
+from pcizone.local.emulator import Emulator, EmulatorEndpoint
+from pcizone.local.paths import LocalPaths
+from pcizone.local.postgres import PostgresServer
+from pcizone.local.postgres_standin import PostgresStandIn
+
+Progress = Callable[[str], None]
+_LOOPBACK = "127.0.0.1"
+
+
+class LocalCloudBusy(UserError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_ENVIRONMENT)
+
+
+class FunctionFailed(UserError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_FAILED)
+
+
+class LocalCloud:
+    def __init__(
+        self,
+        paths: LocalPaths,
+        *,
+        repo_root: Path,
+        region: str,
+        progress: Progress | None = None,
+    ) -> None:
+        self.paths = paths
+        self.repo_root = repo_root
+        self.region = region
+        self.progress: Progress = progress or (lambda _message: None)
+        self.notes: list[str] = []  # for the summary: what was restored, reset or substituted
+        self.generation = secrets.token_hex(8)
+        self.previous_generation: str | None = None
+        self._lock: IO[str] | None = None
+        self._postgres: PostgresServer | None = None
+        self._emulator: Emulator | None = None
+        self._aws: AwsAccess | None = None
+        self._standin: PostgresStandIn | None = None
+        self._services: LocalServices | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.stop(save=False)
+            raise
+
+    def _start(self) -> None:
+        self.paths.ensure()
+        self._take_lock()
+        ports = self.paths.preferred_ports()
+        self.progress("starting PostgreSQL (the stand-in for Aurora)")
+        self._postgres = _start_postgres(self.paths, ports.get("postgres"))
+        self.progress("starting the AWS emulator")
+        self._emulator = Emulator(self.region, preferred_port=ports.get("emulator"))
+        endpoint = self._emulator.start()
+        self.paths.remember_ports({"postgres": self._postgres.port, "emulator": endpoint.port})
+        self.previous_generation = self._restore()
+        self._aws = AwsAccess(endpoint)
+        self._standin = PostgresStandIn(self._postgres)
+        self._services = LocalServices(standin=self._standin, run_function=self._run_function)
+
+    def stop(self, *, save: bool = True) -> None:
+        """Stop the emulator, save the local cloud, stop PostgreSQL; safe to call twice."""
+        emulator, self._emulator = self._emulator, None
+        postgres, self._postgres = self._postgres, None
+        try:
+            if emulator is not None:
+                emulator.stop()
+                if save:
+                    self._save()
+        finally:
+            try:
+                if postgres is not None:
+                    postgres.stop()
+            finally:
+                self._release_lock()
+
+    def __enter__(self) -> LocalCloud:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- what it offers --------------------------------------------------------------------
+    @property
+    def endpoint(self) -> EmulatorEndpoint:
+        return self.aws.endpoint
+
+    @property
+    def aws(self) -> AwsAccess:
+        if self._aws is None:
+            raise RuntimeError("the local cloud is not running")
+        return self._aws
+
+    @property
+    def standin(self) -> PostgresStandIn:
+        if self._standin is None:
+            raise RuntimeError("the local cloud is not running")
+        return self._standin
+
+    @property
+    def services(self) -> LocalServices:
+        if self._services is None:
+            raise RuntimeError("the local cloud is not running")
+        return self._services
+
+    @property
+    def postgres(self) -> PostgresServer:
+        if self._postgres is None:
+            raise RuntimeError("the local cloud is not running")
+        return self._postgres
+
+    def function_builder(self) -> FunctionBuilder:
+        return FunctionBuilder(
+            project_dir=self.repo_root, code_root=self.paths.functions, standin=self.standin
+        )
+
+    def deploy(
+        self, stack: str, stack_outputs: Mapping[str, dict[str, Any]]
+    ) -> DeployResult:
+        target = DeployTarget(
+            repo_root=self.repo_root,
+            aws=self.aws,
+            services=self.services,
+            generation=self.generation,
+            previous_generation=self.previous_generation,
+            hash_key=self.paths.hash_key(),
+        )
+        return deploy_stack(
+            stack,
+            target,
+            state_path=self.paths.stack_state(stack),
+            stack_outputs=dict(stack_outputs),
+        )
+
+    # -- deploy-time function runs (aws.lambda_.Invocation) ---------------------------------
+    def _run_function(
+        self, resource: DeployedResource, payload: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        from pcizone.local.runtime import LocalRuntime
+
+        spec = self.function_builder().spec(resource)
+        self.progress(f"running {spec.name} (deploy-time invocation)")
+        runtime = LocalRuntime(self.endpoint, [spec], [], [], self.paths.logs)
+        runtime.start()
+        try:
+            response = runtime.invoke(spec.name, dict(payload))
+        finally:
+            runtime.stop(drain=True)
+        answer = response.get("Payload")
+        if response.get("FunctionError"):
+            error = answer if isinstance(answer, dict) else {}
+            raise FunctionFailed(
+                f"function {spec.name} failed: {error.get('errorType', 'Error')}:"
+                f" {error.get('errorMessage', '')} (log: {self.paths.logs / (spec.name + '.log')})"
+            )
+        return answer if isinstance(answer, dict) else {"result": answer}
+
+    # -- saving and restoring ----------------------------------------------------------------
+    def _restore(self) -> str | None:
+        snapshot = self.paths.emulator_snapshot
+        previous: str | None = None
+        if snapshot.exists():
+            self.progress("restoring the local cloud saved by the last run")
+            try:
+                previous = emulator_snapshot.restore(snapshot).generation
+            except emulator_snapshot.SnapshotError as exc:
+                self.notes.append(f"{exc}; starting an empty local cloud")
+        states = list(self.paths.stacks.glob("*.json"))
+        generations = {saved_generation(path) for path in states}
+        consistent = generations <= {previous} and (previous is None or bool(states))
+        if not consistent:
+            if previous is not None:
+                self.notes.append(
+                    "the saved emulator and deploy state did not belong together (an interrupted"
+                    " run?): starting an empty local cloud"
+                )
+            elif states:
+                self.notes.append("no saved emulator for the deploy state: starting empty")
+            self._reset()
+            previous = None
+        return previous
+
+    def _reset(self) -> None:
+        assert self._emulator is not None
+        self._emulator.stop()
+        endpoint = self._emulator.start()  # start() empties every backend
+        assert endpoint is not None
+        for path in self.paths.stacks.glob("*.json"):
+            path.unlink()
+        self.paths.emulator_snapshot.unlink(missing_ok=True)
+
+    def _save(self) -> None:
+        try:
+            emulator_snapshot.save(self.paths.emulator_snapshot, self.generation)
+        except emulator_snapshot.SnapshotError as exc:
+            # Without the emulator the states describe nothing: the next run starts empty.
+            self.notes.append(f"{exc}; the next run starts an empty local cloud")
+            for path in self.paths.stacks.glob("*.json"):
+                path.unlink()
+            self.paths.emulator_snapshot.unlink(missing_ok=True)
+            return
+        # Stacks not deployed in this run are in the snapshot too: they belong to it now.
+        for path in self.paths.stacks.glob("*.json"):
+            if saved_generation(path) == self.previous_generation:
+                state = StackState.load(path, path.stem, self.previous_generation)
+                state.generation = self.generation
+                state.save(path)
+
+    # -- one run at a time -----------------------------------------------------------------
+    def _take_lock(self) -> None:
+        handle = (self.paths.root / "lock").open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise LocalCloudBusy(
+                f"the local cloud in {self.paths.root} is in use by {holder}; "
+                "stop it (Ctrl-C) or wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pcizone (pid {os.getpid()})\n")
+        handle.flush()
+        self._lock = handle
+
+    def _release_lock(self) -> None:
+        handle, self._lock = self._lock, None
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+
+def _start_postgres(paths: LocalPaths, preferred_port: int | None) -> PostgresServer:
+    port = preferred_port if preferred_port and _port_free(preferred_port) else None
+    server = PostgresServer(paths.postgres / "data", port=port)
+    if not server.is_initialized:
+        server.init()
+    server.start()
+    return server
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((_LOOPBACK, port))
+        except OSError:
+            return False
+    return True

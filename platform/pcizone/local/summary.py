@@ -1,0 +1,131 @@
+"""The summary `pcizone up --local` prints: stacks, outputs, what is not emulated, what was
+substituted, each payment's journey, the DLQ, the policy verdict and the final word.
+
+Printed once, at the end, to stdout (progress went to stderr): a run that failed prints its
+error instead, never a partial success. Secret outputs show as "[secret]"; nothing here can
+hold a card number (payments are identified by id and processor token only).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pcizone.local.deploy.not_emulated import NOT_EMULATED
+from pcizone.local.orchestrator import UpReport
+from pcizone.offline.model import redact
+
+_MAX_OUTPUT_WIDTH = 90
+_ACTIONS = ("create", "update", "replace", "delete", "same")
+
+
+def print_summary(report: UpReport, out: Console) -> None:
+    out.print(_stacks_table(report))
+    last = report.stacks[-1] if report.stacks else None
+    if last is not None and last.outputs:
+        out.print(_outputs_table(last.stack, last.outputs))
+    missing = _not_emulated_table(report)
+    if missing is not None:
+        out.print(missing)
+    if report.notes or report.runtime:
+        out.print(_notes_table(report))
+    if report.scenario is not None:
+        _print_scenario(report.scenario, out)
+    _print_verdict(report, out)
+    _print_outcome(report, out)
+
+
+def _stacks_table(report: UpReport) -> Table:
+    table = Table(title="Local cloud: stacks deployed into the emulator")
+    table.add_column("stack")
+    table.add_column("resources", justify="right")
+    for action in _ACTIONS:
+        table.add_column("unchanged" if action == "same" else action, justify="right")
+    table.add_column("not emulated", justify="right")
+    table.add_column("seconds", justify="right")
+    for result in report.stacks:
+        counts = result.counts()
+        table.add_row(
+            result.stack,
+            str(len(result.resources)),
+            *(str(counts[a]) for a in _ACTIONS),
+            str(len(result.not_emulated())),
+            f"{result.seconds:.1f}",
+        )
+    deploy = report.timings.get("deploy")
+    if deploy is not None:
+        table.add_row("total", str(report.resource_count), *([""] * (len(_ACTIONS) + 1)), f"{deploy:.1f}")
+    return table
+
+
+def _outputs_table(stack: str, outputs: dict[str, Any]) -> Table:
+    table = Table(title=f"Outputs of {stack}")
+    table.add_column("output")
+    table.add_column("value", overflow="fold")
+    for key, value in redact(outputs).items():
+        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        table.add_row(key, text if len(text) <= _MAX_OUTPUT_WIDTH else text[:_MAX_OUTPUT_WIDTH] + "...")
+    return table
+
+
+def _not_emulated_table(report: UpReport) -> Table | None:
+    counts: Counter[str] = Counter()
+    for result in report.stacks:
+        counts.update(r.type for r in result.not_emulated())
+    if not counts:
+        return None
+    table = Table(title="Not emulated (declared and recorded, but nothing exists in the emulator)")
+    table.add_column("type")
+    table.add_column("count", justify="right")
+    table.add_column("why")
+    for type_, count in sorted(counts.items()):
+        table.add_row(type_, str(count), NOT_EMULATED.get(type_, ""))
+    return table
+
+
+def _notes_table(report: UpReport) -> Table:
+    table = Table(title="How the local cloud differs from AWS here", show_header=False)
+    table.add_column("note", overflow="fold")
+    for note in report.notes:
+        table.add_row(note)
+    for note in (report.runtime or {}).get("notes", []):
+        table.add_row(str(note))
+    return table
+
+
+def _print_scenario(scenario: Any, out: Console) -> None:
+    printer = getattr(scenario, "print", None)
+    if callable(printer):
+        printer(out)
+    else:
+        out.print(scenario)
+
+
+def _print_verdict(report: UpReport, out: Console) -> None:
+    verdict = report.verdict
+    if verdict is None:
+        out.print("PCI policy pack: not available in this checkout")
+        return
+    from pcizone.policy.render import print_verdict
+
+    print_verdict(verdict, out)
+
+
+def _print_outcome(report: UpReport, out: Console) -> None:
+    stacks = ", ".join(r.stack for r in report.stacks)
+    if report.expectations_held:
+        out.print(
+            f"[bold green]local cloud up:[/] {report.resource_count} resources in {stacks};"
+            " every expectation held"
+        )
+        return
+    reasons = []
+    if report.scenario is not None and not report.scenario.ok:
+        reasons.append("the payment scenario failed its expectations")
+    if report.verdict is not None and not report.verdict.passed:
+        reasons.append(f"{len(report.verdict.mandatory_failures)} mandatory policy violations")
+    out.print(f"[bold red]local cloud up, but:[/] {'; '.join(reasons)}")

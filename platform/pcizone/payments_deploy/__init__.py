@@ -1,0 +1,1 @@
+"""The payments service's deployment: queues, functions, API, database access, packaging."""
