@@ -56,7 +56,7 @@ def bench(scenario: str, template: Path) -> bool:
         gap.append(acct["write_gap_seconds"])
         rpo.append(result.rpo_commits)
         rpo_s.append(result.rpo_seconds or 0.0)
-        rate.append(result.measurements["probe_write_rate_per_s"])
+        rate.append(result.measurements["probe_write_rate_before_fault_per_s"])
         ok = ok and result.passed
     if not rto:
         return False
@@ -65,7 +65,7 @@ def bench(scenario: str, template: Path) -> bool:
     print(f"  write gap, last old -> first new ack (s)     {spread(gap)}")
     print(f"  RPO lost acknowledged commits               {spread(rpo)}")
     print(f"  RPO loss window (s)                         {spread(rpo_s)}")
-    print(f"  probe write rate (commits/s)                {spread(rate)}")
+    print(f"  probe write rate before the fault (1/s)     {spread(rate)}")
     print(
         f"  ratios: median RTO = {statistics.median(rto) / INTERVAL:.0f} probe intervals;"
         f" median write rate = {statistics.median(rate) * INTERVAL:.0%} of the target"

@@ -100,7 +100,12 @@ def test_quarantine_ou_denies_everything_and_no_target_exceeds_the_scp_quota(org
     quarantine = org.one(OU, "ou-quarantine")
     assert attached[quarantine.urn] == {"quarantine-deny-all"}
     assert _statements(org, "quarantine-deny-all") == {
-        "DenyEverything": {"Sid": "DenyEverything", "Effect": "Deny", "Action": "*", "Resource": "*"}
+        "DenyEverything": {
+            "Sid": "DenyEverything",
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+        }
     }
     # Five per target, one of them AWS's FullAWSAccess.
     assert max(len(keys) for keys in attached.values()) <= 4
@@ -149,7 +154,11 @@ def test_audit_log_guardrail_protects_trail_and_the_actual_archive_buckets(org: 
     }
     deletion = statements["DenyLogArchiveDeletion"]
     assert "Condition" not in deletion  # nobody, not even the deploy role, deletes logs
-    assert set(deletion["Action"]) == {"s3:DeleteBucket", "s3:DeleteObject", "s3:DeleteObjectVersion"}
+    assert set(deletion["Action"]) == {
+        "s3:DeleteBucket",
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+    }
     for bucket in (org.outputs["logArchiveBucketName"], org.outputs["accessLogBucketName"]):
         for arn in (f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/any/object"):
             assert any(fnmatch.fnmatchcase(arn, p) for p in deletion["Resource"]), arn
@@ -201,9 +210,7 @@ def test_iam_users_unencrypted_storage_and_log_key_removal_are_denied(org: Any) 
         users["Action"]
     )
     storage = _statements(org, "require-encrypted-storage")
-    assert storage["DenyUnencryptedRds"]["Condition"] == {
-        "Bool": {"rds:StorageEncrypted": "false"}
-    }
+    assert storage["DenyUnencryptedRds"]["Condition"] == {"Bool": {"rds:StorageEncrypted": "false"}}
     assert storage["DenyRdsClusterWithoutEncryption"]["Condition"] == {
         "Null": {"rds:StorageEncrypted": "true"}
     }

@@ -44,7 +44,9 @@ def test_archive_key_rotates_and_waits_thirty_days_before_deletion(org: Any) -> 
     assert inputs["deletionWindowInDays"] == 30
     assert inputs["customerMasterKeySpec"] == "SYMMETRIC_DEFAULT"
     assert inputs["bypassPolicyLockoutSafetyCheck"] is False
-    assert org.outputs["logArchiveKeyArn"].startswith(f"arn:aws:kms:eu-west-1:{org.outputs['accountIds']['logArchive']}:key/")
+    assert org.outputs["logArchiveKeyArn"].startswith(
+        f"arn:aws:kms:eu-west-1:{org.outputs['accountIds']['logArchive']}:key/"
+    )
 
 
 def test_archive_key_policy_lets_cloudtrail_encrypt_only_for_this_trail(
@@ -74,7 +76,9 @@ def test_archive_key_policy_lets_auditors_decrypt_through_s3_only(
     auditor_role = org.one(ROLE, "log-auditor").inputs["name"]
     assert auditors["Principal"] == {"AWS": f"arn:aws:iam::{facts['log']}:role/{auditor_role}"}
     assert auditors["Action"] == ["kms:Decrypt", "kms:DescribeKey"]
-    assert auditors["Condition"] == {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
+    assert auditors["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+    }
     # KMS rejects a policy naming a principal that does not exist yet.
     key = org.one(KEY, "log-archive-key")
     assert org.one(ROLE, "log-auditor").urn in key.dependencies
@@ -189,13 +193,21 @@ def test_archive_buckets_are_encrypted_versioned_private_and_owner_enforced(
 
     (rule,) = companion("BucketServerSideEncryptionConfiguration", "encryption")["rules"]
     assert rule == {
-        "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn},
+        "applyServerSideEncryptionByDefault": {
+            "sseAlgorithm": "aws:kms",
+            "kmsMasterKeyId": key_arn,
+        },
         "bucketKeyEnabled": True,
     }
     versioning = companion("BucketVersioning", "versioning")["versioningConfiguration"]
     assert versioning == {"status": "Enabled"}
     block = companion("BucketPublicAccessBlock", "public-access")
-    for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+    for flag in (
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+    ):
         assert block[flag] is True
     ownership = companion("BucketOwnershipControls", "ownership")["rule"]
     assert ownership == {"objectOwnership": "BucketOwnerEnforced"}
@@ -245,7 +257,10 @@ def test_lifecycle_keeps_three_months_hot_a_year_archived_and_expires_at_retenti
     assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": settings.retention_days}
     assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
     # PCI DSS 10.5.1: nothing is deleted before 12 months.
-    assert min(rule["expiration"]["days"], rule["noncurrentVersionExpiration"]["noncurrentDays"]) >= 365
+    assert (
+        min(rule["expiration"]["days"], rule["noncurrentVersionExpiration"]["noncurrentDays"])
+        >= 365
+    )
 
 
 def test_lifecycle_and_object_lock_follow_the_configured_retention() -> None:

@@ -15,7 +15,9 @@ def _per_region(prefix: str, account: str) -> dict[str, str]:
 
 def _github(account_key: str, stack: str) -> dict[str, dict[str, str]]:
     return {
-        "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {f"github-{stack}-oidc": account_key},
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+            f"github-{stack}-oidc": account_key
+        },
         "aws:iam/role:Role": {
             f"github-{stack}-deploy": account_key,
             f"github-{stack}-preview": account_key,
@@ -78,7 +80,9 @@ def expected() -> dict[str, dict[str, str]]:
         },
         "aws:organizations/policy:Policy": {f"scp-{k}": MGMT for k in SCPS},
         "aws:organizations/policyAttachment:PolicyAttachment": {
-            f"scp-{scp}-{target}": MGMT for scp, targets in ATTACHMENTS.items() for target in targets
+            f"scp-{scp}-{target}": MGMT
+            for scp, targets in ATTACHMENTS.items()
+            for target in targets
         },
         "aws:organizations/delegatedAdministrator:DelegatedAdministrator": {
             "access-analyzer-admin": MGMT
@@ -121,7 +125,10 @@ def expected() -> dict[str, dict[str, str]]:
         "aws:sns/topicPolicy:TopicPolicy": {"security-alerts-policy": MGMT},
         "aws:sns/topicSubscription:TopicSubscription": {"security-alerts-email-0": MGMT},
         "aws:iam/role:Role": {"log-auditor": LOG, "trail-to-cloudwatch": MGMT},
-        "aws:iam/rolePolicy:RolePolicy": {"log-auditor-read-logs": LOG, "trail-to-cloudwatch": MGMT},
+        "aws:iam/rolePolicy:RolePolicy": {
+            "log-auditor-read-logs": LOG,
+            "trail-to-cloudwatch": MGMT,
+        },
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {"log-auditor-security-audit": LOG},
     }
     for companion in BUCKET_COMPANIONS:

@@ -214,8 +214,9 @@ def test_nothing_a_client_sends_is_echoed_or_logged(api: LocalRuntime, tmp_path:
         raw(api, f"GET /x{PAN} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".encode()),
         raw(api, f"{PAN} / HTTP/1.1\r\nConnection: close\r\n\r\n".encode()),
         raw(api, f"GET http://[{PAN} HTTP/1.1\r\nConnection: close\r\n\r\n".encode()),
+        raw(api, f"GET /{PAN}\r\n\r\n".encode()),  # HTTP/0.9
     ]
-    assert [a.split(b" ", 2)[1] for a in answers] == [b"400", b"404", b"501", b"400"]
+    assert [a.split(b" ", 2)[1] for a in answers] == [b"400", b"404", b"501", b"400", b"400"]
     assert not [a for a in answers if PAN.encode() in a]
     api.stop()
     logged = (tmp_path / "logs" / "local-runtime.log").read_text()

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 
+from google.protobuf import json_format, struct_pb2
 from pcizone.offline.model import UNKNOWN, Secret
 from pcizone.policy import aws_types as t
+from pcizone.policy.analyzer import engine_properties
 from pcizone.policy.documents import action_matches, parse_statements
 from pcizone.policy.evaluate import evaluate_run
 from pcizone.policy.report import build_report
+from pulumi.runtime import rpc
 
 TLS_DENY = {
     "Effect": "Deny",
@@ -317,3 +320,30 @@ def test_a_dlq_consumer_keeps_its_failures_in_the_dlq(make_run, spec, statuses):
         "reader": "fail",
     }
     assert statuses(verdict, "pci-sqs-redrive") == {"queue": "pass", "plain": "fail"}
+
+
+def test_engine_properties_flatten_resource_refs_and_output_values():
+
+    sig = rpc._special_sig_key
+    wire = struct_pb2.Struct()
+    wire.update(
+        {
+            "provider": {sig: rpc._special_resource_sig, "urn": "urn:p", "id": "p-1"},
+            "component": {sig: rpc._special_resource_sig, "urn": "urn:c"},
+            "known": {sig: rpc._special_output_value_sig, "value": "v"},
+            "pending": {sig: rpc._special_output_value_sig},
+            "hidden": {sig: rpc._special_output_value_sig, "value": "s", "secret": True},
+            "plain": ["a", {"b": 1.0}],
+        }
+    )
+    assert json_format.MessageToDict(engine_properties(wire)) == {
+        "provider": "p-1",
+        "component": "urn:c",
+        "known": "v",
+        "pending": rpc.UNKNOWN,
+        "hidden": {sig: rpc._special_secret_sig, "value": "s"},
+        "plain": ["a", {"b": 1.0}],
+    }
+    untouched = struct_pb2.Struct()
+    untouched.update({"plain": "x"})
+    assert engine_properties(untouched) is untouched

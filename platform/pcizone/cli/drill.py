@@ -74,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     )
     outcomes = run_drills(options, echo=echo, on_report=shown)
     console().print(_summary(args.stack, outcomes))
+    if outcomes:
+        console().print(f"reports (JSON and Markdown) in {outcomes[0].json_path.parent}")
     if any(o.result.interrupted for o in outcomes):
         progress.print("[yellow]interrupted:[/] the topology was restored; reports written")
         return EXIT_INTERRUPTED
@@ -96,7 +98,7 @@ def _summary(stack: str, outcomes: list[Any]) -> Table:
             "-" if r.rto_seconds is None else f"{r.rto_seconds:.3f}",
             "-" if r.rpo_commits is None else str(r.rpo_commits),
             f"RTO {_fmt(t.rto_seconds)} / RPO {_fmt(t.rpo_commits)}",
-            str(outcome.json_path),
+            outcome.json_path.stem,
         )
     return table
 

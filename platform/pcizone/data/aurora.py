@@ -49,6 +49,8 @@ class AuroraArgs:
     global_cluster_id: pulumi.Input[str] | None = None
     secondary: bool = False
     name_suffix: str = ""  # "-dr" for prod's secondary, so the two never share a name
+    # A secondary can join the global database only once the primary has a writer instance.
+    depends_on: Sequence[pulumi.Resource] = ()
 
 
 class AuroraCluster(pulumi.ComponentResource):
@@ -132,7 +134,7 @@ class AuroraCluster(pulumi.ComponentResource):
                 else None
             ),
             tags=tags,
-            opts=placement.opts(self, protect=protect),
+            opts=placement.opts(self, depends_on=args.depends_on, protect=protect),
         )
         self.instances = [
             aws.rds.ClusterInstance(

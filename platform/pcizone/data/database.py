@@ -70,7 +70,9 @@ class Database(pulumi.ComponentResource):
                 security_group_id=args.primary.database_security_group_id,
                 cardholder_key_arn=args.primary.cardholder_key_arn,
                 secrets_key_arn=args.secrets_key_arn,
-                global_cluster_id=self.global_cluster.id if self.global_cluster else None,
+                global_cluster_id=(
+                    self.global_cluster.global_cluster_identifier if self.global_cluster else None
+                ),
             ),
             naming=naming,
             placement=home,
@@ -101,13 +103,13 @@ class Database(pulumi.ComponentResource):
                     security_group_id=args.secondary.database_security_group_id,
                     cardholder_key_arn=args.secondary.cardholder_key_arn,
                     secrets_key_arn=None,
-                    global_cluster_id=self.global_cluster.id,
+                    global_cluster_id=self.global_cluster.global_cluster_identifier,
                     secondary=True,
                     name_suffix="-dr",
+                    depends_on=self.primary.instances,
                 ),
                 naming=naming,
                 placement=args.secondary.placement,
-                # A secondary can join only once the primary has a writer instance.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=self.primary.instances),
+                opts=child,
             )
         self.register_outputs({"clusterArn": self.primary.cluster.arn})

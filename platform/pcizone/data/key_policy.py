@@ -57,6 +57,7 @@ USE_ACTIONS = (
 )
 GRANT_ACTIONS = ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
 WORKLOAD_ROLE_PATTERN = "role/pcz-*"
+WORKLOAD_TAG_KEY = f"aws:PrincipalTag/{TAG_PRINCIPAL_TYPE}"
 
 
 class KeyClass(enum.StrEnum):
@@ -123,14 +124,28 @@ def key_policy_statements(
 ) -> list[Statement]:
     """The statements of one key's policy (plain data; Outputs only for the account id)."""
     root = pulumi.Output.concat(f"arn:{PARTITION}:iam::", account_id, ":root")
-    principals = [
-        pulumi.Output.concat(f"arn:{PARTITION}:iam::", account_id, f":{WORKLOAD_ROLE_PATTERN}"),
-        pulumi.Output.concat(f"arn:{PARTITION}:iam::", account_id, f":role/{deployer_role}"),
-    ]
     via = sorted(f"{service}.{region}.amazonaws.com" for service in spec.via_services)
-    through_services = {
-        "StringEquals": {"kms:CallerAccount": account_id, "kms:ViaService": via},
-        "ArnLike": {"aws:PrincipalArn": principals},
+    services = {"kms:CallerAccount": account_id, "kms:ViaService": via}
+    # Two kinds of caller, each its own statement (conditions within one statement all apply):
+    # workload roles named pcz-* AND tagged workload (never a person's role, whatever its
+    # name), and the deployer role, which creates the resources and their KMS grants.
+    callers = {
+        "Workloads": {
+            "StringEquals": {**services, WORKLOAD_TAG_KEY: PrincipalType.WORKLOAD.value},
+            "ArnLike": {
+                "aws:PrincipalArn": pulumi.Output.concat(
+                    f"arn:{PARTITION}:iam::", account_id, f":{WORKLOAD_ROLE_PATTERN}"
+                )
+            },
+        },
+        "Deployer": {
+            "StringEquals": services,
+            "ArnEquals": {
+                "aws:PrincipalArn": pulumi.Output.concat(
+                    f"arn:{PARTITION}:iam::", account_id, f":role/{deployer_role}"
+                )
+            },
+        },
     }
     statements: list[Statement] = [
         {
@@ -139,27 +154,29 @@ def key_policy_statements(
             "Principal": {"AWS": root},
             "Action": list(ADMIN_ACTIONS),
             "Resource": "*",  # in a key policy, "*" means this key
-        },
-        {
-            "Sid": "UseThroughDataServices",
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": list(USE_ACTIONS),
-            "Resource": "*",
-            "Condition": through_services,
-        },
-        {
-            "Sid": "GrantsForDataServices",
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": list(GRANT_ACTIONS),
-            "Resource": "*",
-            "Condition": {
-                **through_services,
-                "Bool": {"kms:GrantIsForAWSResource": "true"},
-            },
-        },
+        }
     ]
+    for caller, condition in callers.items():
+        statements.append(
+            {
+                "Sid": f"{caller}UseThroughDataServices",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": list(USE_ACTIONS),
+                "Resource": "*",
+                "Condition": condition,
+            }
+        )
+        statements.append(
+            {
+                "Sid": f"{caller}GrantToDataServices",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": list(GRANT_ACTIONS),
+                "Resource": "*",
+                "Condition": {**condition, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+            }
+        )
     statements.extend(_service_principal_statements(spec.service_principals, account_id, region))
     statements.append(
         {
@@ -169,9 +186,7 @@ def key_policy_statements(
             "Action": "kms:Decrypt",
             "Resource": "*",
             "Condition": {
-                "StringEquals": {
-                    f"aws:PrincipalTag/{TAG_PRINCIPAL_TYPE}": PrincipalType.HUMAN.value
-                }
+                "StringEquals": {WORKLOAD_TAG_KEY: PrincipalType.HUMAN.value}
             },
         }
     )

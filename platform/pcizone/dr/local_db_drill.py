@@ -118,6 +118,11 @@ class LocalDbDrill:
             stored = self._stored(cluster.primary.server)
             step.note(payments=len(stored))
         attempts = probe.attempts()
+        if probe.started_at is not None and fault_at > probe.started_at:
+            before = sum(1 for a in attempts if a.ok and a.done < fault_at)
+            result.measurements["probe_write_rate_before_fault_per_s"] = round(
+                before / (fault_at - probe.started_at), 1
+            )
         acct = account(
             attempts, stored, fault_at=fault_at, old_writer=old, new_writer=new, down_at=down_at
         )

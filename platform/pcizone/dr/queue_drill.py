@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -23,16 +22,17 @@ from typing import Any
 
 import psycopg
 import structlog
-from payments import api, auditor, ledger, worker
+from payments import api, auditor, worker
 from payments.app import App
 from payments.db.connection import Database, connect_dsn
-from payments.ops.redrive import RedriveReport, redrive
+from payments.ops.redrive import redrive
 from payments.outbox import SqsSender
 from payments.processor.base import ChargeRequest, ChargeResult, RetryableProcessorError
-from payments.processor.fake import FakeProcessor, journal_summary
+from payments.processor.fake import FakeProcessor
 
 from pcizone.dr.payments_ledger import PaymentsLedger, probe_event
 from pcizone.dr.probe import ProbePayment, new_run_id
+from pcizone.dr.queue_checks import QueueObservations, judge_queue, statuses_of
 from pcizone.dr.results import ScenarioResult
 from pcizone.dr.sqs_loop import SqsLoop
 from pcizone.dr.targets import ScenarioTargets
@@ -179,7 +179,7 @@ class LocalQueueDrill:
                 sqs.send_message(QueueUrl=queue_url, MessageBody=body)
             step.note(poison=len(POISON_BODIES))
         with tl.step("wait for the good payments to settle") as step:
-            self._wait(lambda: self._statuses(dsn, good) == {"settled": len(good)}, loops)
+            self._wait(lambda: statuses_of(dsn, good) == {"settled": len(good)}, loops)
             step.note(settled=len(good))
         with tl.step("inject a stale dead copy of a settled payment") as step:
             stale = good[0]
@@ -193,10 +193,10 @@ class LocalQueueDrill:
         outage.active = False
         tl.event("processor outage ended")
         with tl.step("redrive, dry run first") as step:
-            before = (self._letter_count(dsn, open_only=True), self._statuses(dsn, failing))
+            before = (self._letter_count(dsn, open_only=True), statuses_of(dsn, failing))
             with psycopg.connect(dsn, autocommit=True) as conn:
                 dry = redrive(conn, sqs, dlq_url, queue_url, dry_run=True)
-            after = (self._letter_count(dsn, open_only=True), self._statuses(dsn, failing))
+            after = (self._letter_count(dsn, open_only=True), statuses_of(dsn, failing))
             step.note(would_redrive=len(dry.redriven), skipped=len(dry.skipped))
         redrive_at = tl.clock.now()
         with tl.step("redrive (payments.ops.redrive)") as step:
@@ -204,12 +204,14 @@ class LocalQueueDrill:
                 report = redrive(conn, sqs, dlq_url, queue_url, dry_run=False)
             step.note(redriven=len(report.redriven), skipped=len(report.skipped))
         with tl.step("wait for the redriven payments to settle") as step:
-            self._wait(lambda: self._statuses(dsn, failing) == {"settled": len(failing)}, loops)
+            self._wait(lambda: statuses_of(dsn, failing) == {"settled": len(failing)}, loops)
             settled_at = tl.clock.now()
             step.note(settled=len(failing))
         result.rto_seconds = settled_at - redrive_at
-        seen = _Seen(good, failing, stale, letters, failures, to_dlq, dry, before == after, report)
-        self._judge(result, dsn, seen)
+        seen = QueueObservations(
+            good, failing, stale, letters, failures, to_dlq, dry, before == after, report
+        )
+        judge_queue(result, dsn, seen, self.max_receive_count, len(POISON_BODIES))
 
     def _apps(self, sqs: Any, dsn: str, queue_url: str) -> tuple[App, App, App, _ProcessorOutage]:
         """The API, worker and DLQ auditor as their Lambdas build them, on the drill's parts."""
@@ -243,75 +245,6 @@ class LocalQueueDrill:
             )
         return queue_url, _arn(sqs, queue_url), dlq_url, dlq_arn
 
-    def _judge(self, result: ScenarioResult, dsn: str, seen: _Seen) -> None:
-        n = self.max_receive_count
-        good, failing, stale, letters = seen.good, seen.failing, seen.stale, seen.letters
-        failures, to_dlq, dry, report = seen.failures, seen.to_dlq, seen.dry, seen.report
-        worker_dead = [m for m in letters if failures[m] > 0]
-        result.check(
-            "bad messages reached the DLQ after maxReceiveCount receives",
-            len(worker_dead) == len(POISON_BODIES) + len(failing)
-            and all(failures[m] == n for m in worker_dead),
-            f"{len(worker_dead)} dead-lettered by the queue, receives per message:"
-            f" {sorted(set(failures[m] for m in worker_dead))} (maxReceiveCount {n})",
-        )
-        reasons = Counter(_reason_kind(reason) for _pid, reason in letters.values())
-        expected = Counter(malformed=2, unknown=1, pending=len(failing), final=1)
-        result.check(
-            "the auditor recorded every dead letter with its reason",
-            reasons == expected,
-            f"recorded {dict(reasons)}, expected {dict(expected)}",
-        )
-        result.check(
-            "the dry run would redrive exactly the unsettled payments and changed nothing",
-            {i.payment_id for i in dry.redriven} == set(failing) and seen.dry_run_changed_nothing,
-            f"would redrive {len(dry.redriven)}, skip {len(dry.skipped)}; dead letters and"
-            f" payments {'unchanged' if seen.dry_run_changed_nothing else 'CHANGED'}",
-        )
-        redriven = {i.payment_id for i in report.redriven}
-        skipped_settled = any(i.payment_id == stale for i in report.skipped)
-        result.check(
-            "the redrive re-sent only unsettled payments",
-            redriven == set(failing) and skipped_settled,
-            f"re-sent {len(redriven)} of {len(failing)} unsettled; skipped {len(report.skipped)}"
-            f" (poison and the settled payment's stale copy)",
-        )
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            accepted = good + failing
-            statuses = self._statuses(dsn, accepted)
-            unbalanced = ledger.unbalanced_payments(conn)
-            inconsistent = ledger.settled_without_posting(conn)
-            row = conn.execute(
-                "SELECT count(*), count(DISTINCT payment_id) FROM charges WHERE payment_id = ANY(%s)",
-                (accepted,),
-            ).fetchone()
-            journal = journal_summary(conn)
-        charges, charged = (int(row[0]), int(row[1])) if row else (0, 0)
-        result.check(
-            "no double charge",
-            charges == charged == len(accepted)
-            and not journal.double_charged
-            and not unbalanced
-            and not inconsistent,
-            f"{charges} charges for {len(accepted)} payments; processor double charges:"
-            f" {len(journal.double_charged)}; unbalanced postings: {len(unbalanced)};"
-            f" settled without posting: {len(inconsistent)}",
-        )
-        lost = len(accepted) - statuses.get("settled", 0)
-        result.rpo_commits = lost
-        result.rpo_seconds = 0.0 if lost == 0 else None
-        result.measurements.update(
-            max_receive_count=n,
-            time_to_dlq_seconds=_spread(to_dlq),
-            redrive_completeness=round(len(redriven & set(failing)) / len(failing), 4)
-            if failing
-            else 1.0,
-            redrive=report.as_dict() | {"items": len(report.items)},
-            payments_accepted=len(accepted),
-            payment_statuses=statuses,
-        )
-        result.judge_targets()
-
     # -- helpers --------------------------------------------------------------------------------
     def _create(self, app: App, n: int, token: str) -> str:
         payment = ProbePayment(n, f"{self.run_id}-{n:07d}", 100 + n, "EUR")
@@ -332,14 +265,6 @@ class LocalQueueDrill:
             time.sleep(0.02)
 
     @staticmethod
-    def _statuses(dsn: str, ids: list[str]) -> dict[str, int]:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            rows = conn.execute(
-                "SELECT status, count(*) FROM payments WHERE id = ANY(%s) GROUP BY status", (ids,)
-            ).fetchall()
-        return {str(s): int(c) for s, c in rows}
-
-    @staticmethod
     def _letter_count(dsn: str, open_only: bool = False) -> int:
         with psycopg.connect(dsn, autocommit=True) as conn:
             row = conn.execute(
@@ -357,21 +282,6 @@ class LocalQueueDrill:
         return {str(m): (p, str(r)) for m, p, r in rows}
 
 
-@dataclass(frozen=True)
-class _Seen:
-    """What the drill observed, for judging."""
-
-    good: list[str]
-    failing: list[str]
-    stale: str
-    letters: dict[str, tuple[str | None, str]]
-    failures: Counter[str]
-    to_dlq: list[float]
-    dry: RedriveReport
-    dry_run_changed_nothing: bool
-    report: RedriveReport
-
-
 def _arn(sqs: Any, url: str) -> str:
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
     return str(attrs["QueueArn"])
@@ -381,24 +291,3 @@ def _age(message: Mapping[str, Any]) -> float:
     """Seconds since SQS first accepted the message (SentTimestamp survives the DLQ move)."""
     sent_ms = int(message.get("Attributes", {}).get("SentTimestamp", "0"))
     return max(time.time() - sent_ms / 1000, 0.0) if sent_ms else float("nan")
-
-
-def _reason_kind(reason: str) -> str:
-    if reason.startswith("malformed"):
-        return "malformed"
-    if reason.startswith("unknown"):
-        return "unknown"
-    if reason.startswith("payment still pending"):
-        return "pending"
-    return "final" if reason.startswith("payment already") else reason
-
-
-def _spread(values: list[float]) -> dict[str, float | int | None]:
-    if not values:
-        return {"count": 0, "min": None, "median": None, "max": None}
-    return {
-        "count": len(values),
-        "min": round(min(values), 3),
-        "median": round(statistics.median(values), 3),
-        "max": round(max(values), 3),
-    }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -61,6 +63,18 @@ def run_drills(
     targets = load_drill_targets(options.stack, options.repo_root)
     check_prod_allowed(options.stack, targets, options.i_understand_prod)
     who = provenance.collect(options.stack, options.repo_root)
+    with _template_for(options) as template:
+        return _run_all(replace(options, template=template), names, targets, who, echo, on_report)
+
+
+def _run_all(
+    options: DrillOptions,
+    names: tuple[str, ...],
+    targets: DrillTargets,
+    who: provenance.Provenance,
+    echo: Callable[[str], None],
+    on_report: Callable[[DrillOutcome], None],
+) -> list[DrillOutcome]:
     outcomes: list[DrillOutcome] = []
     for name in names:
         timeline = Timeline(Clock(), echo)
@@ -74,6 +88,25 @@ def run_drills(
         if result.interrupted:
             break  # the operator asked to stop: later scenarios do not start
     return outcomes
+
+
+@contextmanager
+def _template_for(options: DrillOptions) -> Iterator[Path | None]:
+    """One initdb per run, copied for every node after that; removed when the run ends.
+
+    Kept under the system temp directory (which the postgres user can reach), not in the work
+    tree, whose parent folders it may not be allowed to traverse.
+    """
+    if not options.local or options.template is not None:
+        yield options.template
+        return
+    from pcizone.local.postgres import ensure_template, pg_temp_dir
+
+    cache = pg_temp_dir("pcizone-drill-template-")
+    try:
+        yield ensure_template(cache)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def _local(name: str, options: DrillOptions, targets: DrillTargets, tl: Timeline) -> Drill:

@@ -185,8 +185,8 @@ def _condition_problems(condition: Any) -> list[str]:
         for key, values in tests.items():
             if not isinstance(key, str) or ":" not in key:
                 found.append(f"Condition.{operator}: {key!r} is not a service:key condition key")
-            listed = [values] if isinstance(values, str) else values
-            if not isinstance(listed, list) or not listed:
+            listed = values if isinstance(values, list) else [values]
+            if not listed:
                 found.append(f"Condition.{operator}.{key} must be a string or non-empty list")
             elif not all(isinstance(v, str) for v in listed):
                 found.append(f"Condition.{operator}.{key} values must be strings")

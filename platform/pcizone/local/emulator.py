@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from pcizone.errors import EXIT_ENVIRONMENT, UserError
+from pcizone.local import moto_extensions
 
 LOOPBACK = "127.0.0.1"
 MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account: requests with our own keys land here
@@ -91,6 +92,7 @@ class Emulator:
             return self._endpoint
         # moto's werkzeug server logs every request at INFO; keep the console for the summary.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        moto_extensions.install()
         self._server = self._bind()
         host, port = self._server.server_address[:2]
         self._thread = threading.Thread(

@@ -13,16 +13,13 @@ file): then the whole local cloud starts empty rather than half-trusted.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
 import secrets
 import socket
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from pcizone.errors import EXIT_ENVIRONMENT, EXIT_FAILED, UserError
+from pcizone.errors import EXIT_FAILED, UserError
 from pcizone.local import emulator_snapshot
 from pcizone.local.aws_access import AwsAccess
 from pcizone.local.deploy.deployer import DeployResult, DeployTarget, deploy_stack
@@ -31,17 +28,13 @@ from pcizone.local.deploy.registry import FunctionBuilder
 from pcizone.local.deploy.services import LocalServices
 from pcizone.local.deploy.state import StackState, saved_generation
 from pcizone.local.emulator import Emulator, EmulatorEndpoint
+from pcizone.local.lock import LocalCloudLock
 from pcizone.local.paths import LocalPaths
 from pcizone.local.postgres import PostgresServer
 from pcizone.local.postgres_standin import PostgresStandIn
 
 Progress = Callable[[str], None]
 _LOOPBACK = "127.0.0.1"
-
-
-class LocalCloudBusy(UserError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, EXIT_ENVIRONMENT)
 
 
 class FunctionFailed(UserError):
@@ -65,7 +58,7 @@ class LocalCloud:
         self.notes: list[str] = []  # for the summary: what was restored, reset or substituted
         self.generation = secrets.token_hex(8)
         self.previous_generation: str | None = None
-        self._lock: IO[str] | None = None
+        self._lock = LocalCloudLock(paths.root)
         self._postgres: PostgresServer | None = None
         self._emulator: Emulator | None = None
         self._aws: AwsAccess | None = None
@@ -82,7 +75,7 @@ class LocalCloud:
 
     def _start(self) -> None:
         self.paths.ensure()
-        self._take_lock()
+        self._lock.acquire()
         ports = self.paths.preferred_ports()
         self.progress("starting PostgreSQL (the stand-in for Aurora)")
         self._postgres = _start_postgres(self.paths, ports.get("postgres"))
@@ -109,7 +102,7 @@ class LocalCloud:
                 if postgres is not None:
                     postgres.stop()
             finally:
-                self._release_lock()
+                self._lock.release()
 
     def __enter__(self) -> LocalCloud:
         self.start()
@@ -152,9 +145,7 @@ class LocalCloud:
             project_dir=self.repo_root, code_root=self.paths.functions, standin=self.standin
         )
 
-    def deploy(
-        self, stack: str, stack_outputs: Mapping[str, dict[str, Any]]
-    ) -> DeployResult:
+    def deploy(self, stack: str, stack_outputs: Mapping[str, dict[str, Any]]) -> DeployResult:
         target = DeployTarget(
             repo_root=self.repo_root,
             aws=self.aws,
@@ -243,32 +234,6 @@ class LocalCloud:
                 state = StackState.load(path, path.stem, self.previous_generation)
                 state.generation = self.generation
                 state.save(path)
-
-    # -- one run at a time -----------------------------------------------------------------
-    def _take_lock(self) -> None:
-        handle = (self.paths.root / "lock").open("a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise LocalCloudBusy(
-                f"the local cloud in {self.paths.root} is in use by {holder}; "
-                "stop it (Ctrl-C) or wait for it to finish"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pcizone (pid {os.getpid()})\n")
-        handle.flush()
-        self._lock = handle
-
-    def _release_lock(self) -> None:
-        handle, self._lock = self._lock, None
-        if handle is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
 
 
 def _start_postgres(paths: LocalPaths, preferred_port: int | None) -> PostgresServer:

@@ -105,7 +105,9 @@ def run_up(request: UpRequest, progress: Progress) -> UpReport:
                 report.stacks.append(result)
                 progress.done(_deployed_line(result))
         report.notes.extend(cloud.notes)
-        report.notes.extend(f"{urn.rsplit('::', 1)[-1]}: {text}" for urn, text in cloud.services.notes)
+        report.notes.extend(
+            f"{urn.rsplit('::', 1)[-1]}: {text}" for urn, text in cloud.services.notes
+        )
         report.verdict = _policy_verdict(request.stack, request.repo_root, progress)
         if identity.kind is StackKind.DEVELOPER:
             plan = runtime_plan(report.stacks[-1].resources, cloud.function_builder())
@@ -138,10 +140,14 @@ def _run_functions(
         runtime.start()
     try:
         report.runtime = runtime.describe()
-        progress.done(f"local runtime up: {len(plan.functions)} functions, API at {runtime.api_url}")
+        progress.done(
+            f"local runtime up: {len(plan.functions)} functions, API at {runtime.api_url}"
+        )
         progress.step("pushing the demo payments through the API, queue, worker and ledger")
         with _timed(report, "scenario"):
-            kwargs: dict[str, Any] = {} if request.payments is None else {"payments": request.payments}
+            kwargs: dict[str, Any] = (
+                {} if request.payments is None else {"payments": request.payments}
+            )
             report.scenario = run_scenario(runtime, **kwargs)
         if request.summary is not None:
             request.summary(report)

@@ -58,7 +58,9 @@ def _stacks_table(report: UpReport) -> Table:
         )
     deploy = report.timings.get("deploy")
     if deploy is not None:
-        table.add_row("total", str(report.resource_count), *([""] * (len(_ACTIONS) + 1)), f"{deploy:.1f}")
+        table.add_row(
+            "total", str(report.resource_count), *([""] * (len(_ACTIONS) + 1)), f"{deploy:.1f}"
+        )
     return table
 
 
@@ -68,7 +70,9 @@ def _outputs_table(stack: str, outputs: dict[str, Any]) -> Table:
     table.add_column("value", overflow="fold")
     for key, value in redact(outputs).items():
         text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-        table.add_row(key, text if len(text) <= _MAX_OUTPUT_WIDTH else text[:_MAX_OUTPUT_WIDTH] + "...")
+        table.add_row(
+            key, text if len(text) <= _MAX_OUTPUT_WIDTH else text[:_MAX_OUTPUT_WIDTH] + "..."
+        )
     return table
 
 

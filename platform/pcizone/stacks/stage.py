@@ -217,7 +217,7 @@ def export_stage(
         outputs.update(
             {
                 "drRegion": dr.placement.region,
-                "globalClusterId": database.global_cluster.id,
+                "globalClusterId": database.global_cluster.global_cluster_identifier,
                 "secondaryClusterArn": database.secondary.cluster.arn,
                 "secondaryClusterId": database.secondary.cluster.id,
                 "secondaryKeyArn": dr.keys.arn(KeyClass.CARDHOLDER_DATA),

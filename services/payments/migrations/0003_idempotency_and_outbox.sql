@@ -13,7 +13,7 @@ CREATE TABLE idempotency_records (
     request_hash    bytea NOT NULL CHECK (octet_length(request_hash) = 32),
     payment_id      text NOT NULL REFERENCES payments (id),
     response_status smallint NOT NULL CHECK (response_status BETWEEN 200 AND 299),
-    response_body   jsonb NOT NULL,
+    response_body   json NOT NULL,  -- json, not jsonb: replays are byte-identical
     created_at      timestamptz NOT NULL DEFAULT now(),
     expires_at      timestamptz NOT NULL,
     CHECK (expires_at >= created_at + interval '15 days')

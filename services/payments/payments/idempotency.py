@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json
 
 from payments.db.connection import Connection
 from payments.models import CreatePayment
@@ -65,9 +65,14 @@ def store(
         "INSERT INTO idempotency_records (key_hash, request_hash, payment_id, response_status,"
         " response_body, expires_at) VALUES (%s, %s, %s, %s, %s, now() + make_interval(days => %s))"
         " ON CONFLICT (key_hash) DO NOTHING RETURNING 1",
-        (key, request, payment_id, status, Jsonb(body), ttl_days),
+        (key, request, payment_id, status, Json(body, dumps=_compact), ttl_days),
     ).fetchone()
     return inserted is not None
+
+
+def _compact(value: object) -> str:
+    # The same separators as the HTTP layer, so a replay is the original response byte for byte.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def purge_expired(conn: Connection, limit: int = 1000) -> int:

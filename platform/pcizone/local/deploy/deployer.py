@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from pcizone.local.deploy.services import LocalServices, function_lookup
 from pcizone.local.deploy.state import Action, ResourceState, StackState, deletion_order
 from pcizone.offline.errors import ProgramError
 from pcizone.offline.model import RecordedRun, redact, unwrap
-from pcizone.offline.runner import run_stack
+from pcizone.offline.runner import MocksFactory, run_program, run_stack
 
 
 class DeployError(UserError):
@@ -94,7 +94,52 @@ def deploy_stack(
     stack_outputs: dict[str, dict[str, Any]],
     config_overrides: dict[str, Any] | None = None,
 ) -> DeployResult:
-    """Deploy `stack` (its referenced stacks' outputs in `stack_outputs`) and save its state."""
+    """Deploy the real program for `stack` (its referenced stacks' outputs in `stack_outputs`)
+    and save its state."""
+
+    def run(factory: MocksFactory) -> RecordedRun:
+        return run_stack(
+            stack,
+            repo_root=target.repo_root,
+            config_overrides=config_overrides,
+            mocks_factory=factory,
+            stack_outputs=stack_outputs,
+            preview=False,
+        )
+
+    return _deploy(stack, target, state_path, run)
+
+
+def deploy_program(
+    program: Path,
+    stack: str,
+    target: DeployTarget,
+    *,
+    state_path: Path,
+    region: str,
+    config: Mapping[str, str],
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
+) -> DeployResult:
+    """Deploy any Pulumi program file (engine-style string config) and save its state."""
+
+    def run(factory: MocksFactory) -> RecordedRun:
+        return run_program(
+            program,
+            stack=stack,
+            config=config,
+            mocks=factory(region, dict(stack_outputs or {})),
+            preview=False,
+        )
+
+    return _deploy(stack, target, state_path, run)
+
+
+def _deploy(
+    stack: str,
+    target: DeployTarget,
+    state_path: Path,
+    run_with: Callable[[MocksFactory], RecordedRun],
+) -> DeployResult:
     started = time.perf_counter()
     previous = StackState.load(state_path, stack, target.previous_generation)
     made: list[LocalCloudMocks] = []
@@ -118,14 +163,7 @@ def deploy_stack(
         return mocks
 
     try:
-        run = run_stack(
-            stack,
-            repo_root=target.repo_root,
-            config_overrides=config_overrides,
-            mocks_factory=factory,
-            stack_outputs=stack_outputs,
-            preview=False,
-        )
+        run = run_with(factory)
     except ProgramError as exc:
         if not made:
             raise

@@ -59,7 +59,10 @@ class FunctionBuilder:
         from pcizone.local.runtime import FunctionSpec
 
         inputs = resource.inputs
-        env = {str(k): str(v) for k, v in ((inputs.get("environment") or {}).get("variables") or {}).items()}
+        env = {
+            str(k): str(v)
+            for k, v in ((inputs.get("environment") or {}).get("variables") or {}).items()
+        }
         local = self.standin.local_environment(env) if self.standin is not None else None
         if local is not None:
             env = local
@@ -90,7 +93,9 @@ class FunctionBuilder:
             for member in archive.infolist():
                 name = PurePosixPath(member.filename)
                 if name.is_absolute() or ".." in name.parts:
-                    raise RegistryError(f"{resource.id}: code archive entry {member.filename!r} escapes")
+                    raise RegistryError(
+                        f"{resource.id}: code archive entry {member.filename!r} escapes"
+                    )
             archive.extractall(target)
         return target
 
@@ -112,7 +117,9 @@ def runtime_plan(resources: Sequence[DeployedResource], builder: FunctionBuilder
             continue
         queue_arn = str(inputs["eventSourceArn"])
         if queue_arn not in queues:
-            raise RegistryError(f"event source mapping {mapping.name}: queue {queue_arn} not deployed")
+            raise RegistryError(
+                f"event source mapping {mapping.name}: queue {queue_arn} not deployed"
+            )
         scaling = inputs.get("scalingConfig") or {}
         plan.event_sources.append(
             EventSourceSpec(
@@ -123,9 +130,7 @@ def runtime_plan(resources: Sequence[DeployedResource], builder: FunctionBuilder
                 maximum_concurrency=as_int(scaling.get("maximumConcurrency")),
                 report_batch_item_failures="ReportBatchItemFailures"
                 in (inputs.get("functionResponseTypes") or []),
-                maximum_batching_window_seconds=as_int(
-                    inputs.get("maximumBatchingWindowInSeconds")
-                )
+                maximum_batching_window_seconds=as_int(inputs.get("maximumBatchingWindowInSeconds"))
                 or 0,
             )
         )
@@ -134,7 +139,9 @@ def runtime_plan(resources: Sequence[DeployedResource], builder: FunctionBuilder
         target = str(route.inputs.get("target") or "")
         integration = integrations.get(target.removeprefix("integrations/"))
         if integration is None:
-            raise RegistryError(f"route {route.inputs.get('routeKey')}: target {target!r} not deployed")
+            raise RegistryError(
+                f"route {route.inputs.get('routeKey')}: target {target!r} not deployed"
+            )
         uri = str(integration.inputs.get("integrationUri") or "")
         plan.routes.append(
             HttpRouteSpec(

@@ -215,6 +215,9 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         phrase = self.responses.get(code, ("Error", ""))[0]
         self.close_connection = True
+        # http.server leaves the version at HTTP/0.9 for a broken request line, and would then
+        # send no status line at all.
+        self.request_version = self.protocol_version
         self._send(json_response(code, phrase), request_id=None)
 
     def handle_expect_100(self) -> bool:
@@ -238,6 +241,9 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.api
         request_id = secrets.token_urlsafe(12)
         try:
+            if self.request_version == "HTTP/0.9":  # API Gateway speaks HTTP/1.1 and up
+                self.request_version = self.protocol_version
+                raise BadRequest(400, "Bad Request")
             raw_path, raw_query = _split_target(self.path)
             body = self._read_body()
         except BadRequest as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TextIO
@@ -68,7 +68,9 @@ class EventLog(LineLog):
         self._recent_lock = threading.Lock()
 
     def event(self, name: str, **fields: object) -> None:
-        record: dict[str, object] = {"ts": round(time.time(), 6), "event": name, **fields}
+        # ISO text, not epoch seconds: "1796321482.158439" reads as 16 digits to a card scanner.
+        now = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        record: dict[str, object] = {"ts": now, "event": name, **fields}
         with self._recent_lock:
             self._recent.append(record)
             if len(self._recent) > self._keep:

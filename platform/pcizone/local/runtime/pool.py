@@ -15,7 +15,6 @@ import secrets
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +23,12 @@ from pcizone.local.emulator import EmulatorEndpoint
 from pcizone.local.runtime.credentials import AssumedRole
 from pcizone.local.runtime.errors import FunctionThrottled, LocalRuntimeError
 from pcizone.local.runtime.execution_env import ExecutionEnvironment
-from pcizone.local.runtime.invocation import START_ERROR, THROTTLED_ERROR, InvocationOutcome
+from pcizone.local.runtime.invocation import (
+    START_ERROR,
+    THROTTLED_ERROR,
+    InvocationOutcome,
+    new_request_id,
+)
 from pcizone.local.runtime.logs import EventLog, LineLog
 from pcizone.local.runtime.protocol import Request
 from pcizone.local.runtime.specs import FunctionSpec, RuntimeTuning
@@ -83,7 +87,7 @@ class FunctionPool:
     def invoke(self, event: Any, acquire_timeout: float | None = None) -> InvocationOutcome:
         """Run the handler on `event` in a free environment; never raises for the handler's
         failures, which come back as the outcome's status."""
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         wait = self.tuning.acquire_timeout_seconds if acquire_timeout is None else acquire_timeout
         try:
             environment, cold = self._acquire(time.monotonic() + wait)

@@ -141,7 +141,9 @@ class LogMetricFilter(PutHandler):
                         "metricName": transformation["name"],
                         "metricNamespace": transformation["namespace"],
                         "metricValue": transformation["value"],
-                        "defaultValue": transformation.get("defaultValue"),
+                        "defaultValue": float(transformation["defaultValue"])
+                        if transformation.get("defaultValue") not in (None, "")
+                        else None,
                         "unit": transformation.get("unit"),
                     }
                 )

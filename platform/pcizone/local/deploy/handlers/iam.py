@@ -16,12 +16,19 @@ from pcizone.local.deploy.handlers.base import (
     ignore_missing,
     tag_list,
 )
+from pcizone.local.moto_extensions import ensure_aws_managed_policy, is_aws_managed_policy
 
 _MAX_POLICY_VERSIONS = 5  # IAM keeps at most five versions of a managed policy
 
 
 def _iam(ctx: ResourceContext) -> Any:
     return ctx.client("iam")
+
+
+def _attachable(ctx: ResourceContext, arn: str) -> None:
+    """AWS managed policies exist in every account; the emulator adds them when first used."""
+    if is_aws_managed_policy(arn):
+        ensure_aws_managed_policy(ctx.account, arn)
 
 
 class Role(Handler):
@@ -96,6 +103,7 @@ class Role(Handler):
                     RoleName=role, PolicyName=policy["name"], PolicyDocument=policy["policy"]
                 )
         for arn in inputs.get("managedPolicyArns") or []:
+            _attachable(ctx, arn)
             client.attach_role_policy(RoleName=role, PolicyArn=arn)
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
@@ -213,6 +221,7 @@ class RolePolicyAttachment(Handler):
 
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
         role, arn = str(inputs["role"]), str(inputs["policyArn"])
+        _attachable(ctx, arn)
         _iam(ctx).attach_role_policy(RoleName=role, PolicyArn=arn)
         return Deployed(f"{role}/{arn}")
 

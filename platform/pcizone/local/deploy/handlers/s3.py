@@ -20,6 +20,7 @@ from pcizone.local.deploy.handlers.base import (
     drop_none,
     error_code,
     ignore_missing,
+    retry_on,
     tag_list,
 )
 
@@ -206,8 +207,13 @@ class BucketLogging(PutHandler):
                 "TargetObjectKeyFormat": api_shape(inputs.get("targetObjectKeyFormat")),
             }
         )
-        _s3(ctx).put_bucket_logging(
-            Bucket=inputs["bucket"], BucketLoggingStatus={"LoggingEnabled": enabled}
+        # S3 checks the target's policy lets the logging service write; that policy may be
+        # a sibling resource still being created.
+        retry_on(
+            frozenset({"InvalidTargetBucketForLogging"}),
+            _s3(ctx).put_bucket_logging,
+            Bucket=inputs["bucket"],
+            BucketLoggingStatus={"LoggingEnabled": enabled},
         )
         return Deployed(str(inputs["bucket"]))
 

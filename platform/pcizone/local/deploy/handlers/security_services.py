@@ -144,7 +144,11 @@ class SecurityHubOrganizationConfiguration(PutHandler):
                 {
                     "AutoEnable": bool(as_bool(inputs.get("autoEnable"))),
                     "AutoEnableStandards": inputs.get("autoEnableStandards"),
-                    "OrganizationConfiguration": {"ConfigurationType": config["configurationType"]}
+                    # The emulator insists on a status, which AWS itself reports.
+                    "OrganizationConfiguration": {
+                        "ConfigurationType": config["configurationType"],
+                        "Status": "ENABLED",
+                    }
                     if config.get("configurationType")
                     else None,
                 }
