@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
-
 from pcizone.config.loader import load_stack_config
 from pcizone.offline import urns
 from pcizone.offline.model import RecordedResource, RecordedRun, unwrap
 from pcizone.offline.preview_mocks import PreviewMocks
 from pcizone.offline.runner import run_program, run_stack
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
 PROGRAM = Path(__file__).parent / "programs" / "stage_foundation.py"
 STAGES = ("dev", "staging", "prod")

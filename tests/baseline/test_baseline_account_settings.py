@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from pcizone.baseline.regional import SECURITY_STANDARDS
 
 REGIONS = {"dev": ["eu-west-1"], "staging": ["eu-west-1"], "prod": ["eu-west-1", "eu-central-1"]}

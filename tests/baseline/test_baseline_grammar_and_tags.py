@@ -8,7 +8,6 @@ from typing import Any
 
 import pulumi_aws as aws
 import pytest
-
 from pcizone.core.naming import TAG_COMPONENT, TAG_DATA_CLASSIFICATION, TAG_STACK
 from pcizone.landing_zone.iam_grammar import DocumentKind, problems
 

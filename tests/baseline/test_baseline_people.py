@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from pcizone.policy.documents import action_matches
 
 PERSONAS = ("platform-admin", "developer", "auditor", "break-glass")

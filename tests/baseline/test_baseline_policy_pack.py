@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from pcizone.policy.evaluate import evaluate_run
 from pcizone.policy.verdict import Status
 

@@ -118,7 +118,11 @@ def test_providers_reach_the_stage_account_its_dr_region_and_the_security_accoun
     assert set(providers) == set(want)
     for name, (account, region) in want.items():
         (role,) = json.loads(providers[name]["assumeRoles"])
-        assert role["roleArn"] == f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+        # The security account only through its enrolment role, never as an administrator.
+        role_name = (
+            "pcizone-security-enrollment" if name == SECURITY else "OrganizationAccountAccessRole"
+        )
+        assert role["roleArn"] == f"arn:aws:iam::{account}:role/{role_name}"
         assert json.loads(providers[name]["allowedAccountIds"]) == [account]
         assert providers[name]["region"] == region
 

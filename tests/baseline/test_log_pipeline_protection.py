@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from pcizone.log_pipeline.protection import pan_data_protection_policy
 
 IDENTIFIERS = [

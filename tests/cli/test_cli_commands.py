@@ -20,6 +20,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(REPO / "stacks", tmp_path / "stacks")
     (tmp_path / "platform").mkdir()
     shutil.copy(REPO / "platform" / "__main__.py", tmp_path / "platform" / "__main__.py")
+    (tmp_path / "services").symlink_to(REPO / "services")  # the Lambda code the program packages
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -55,7 +56,9 @@ def test_invalid_config_names_file_and_key(repo: Path, capsys: pytest.CaptureFix
     ) in err
 
 
-def test_validate_reports_every_invalid_stack(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_reports_every_invalid_stack(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (repo / "stacks" / "Pulumi.dev-carol.yaml").write_text("config:\n  aws:region: eu-west-1\n")
     assert cli.main(["validate", "--no-policy"]) == EXIT_USAGE
     captured = capsys.readouterr()
@@ -105,14 +108,20 @@ def test_preview_json_is_deterministic_and_diffable(
     capsys.readouterr()
     # A changed setting shows up as an update of the changed property path.
     path = repo / "stacks" / "Pulumi.dev-alice.yaml"
-    path.write_text(path.read_text().replace("reservedConcurrency: 5, throttling", "reservedConcurrency: 6, throttling"))
+    path.write_text(
+        path.read_text().replace(
+            "reservedConcurrency: 5, throttling", "reservedConcurrency: 6, throttling"
+        )
+    )
     cli.main(["preview", "--stack", "dev-alice", "--quiet", "--against", str(first)])
     out = " ".join(capsys.readouterr().out.split())
     assert "Diff against saved plan: 0 to create, 1 to update, 0 to replace, 0 to delete" in out
     assert "reservedConcurrentExecutions" in out
 
 
-def test_against_a_broken_plan_fails_before_work(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_against_a_broken_plan_fails_before_work(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = repo / "bad.json"
     bad.write_text("{not json")
     assert cli.main(["preview", "--stack", "dev-alice", "--against", str(bad)]) == EXIT_USAGE

@@ -15,7 +15,6 @@ from data_plane_runs import (
     provider_region,
     run,
 )
-
 from pcizone.config.loader import load_stack_config
 from pcizone.config.models import StageConfig
 
@@ -64,7 +63,11 @@ def test_cluster_settings_come_from_the_config_and_are_all_explicit(stack: str) 
 @pytest.mark.parametrize("stack", STAGE_STACKS)
 def test_instances_are_private_with_encrypted_performance_insights(stack: str) -> None:
     recorded, config, out = run(stack), _config(stack), outputs(stack)
-    home = [i for i in of_type(recorded.resources, INSTANCE) if provider_region(recorded, i) == "eu-west-1"]
+    home = [
+        i
+        for i in of_type(recorded.resources, INSTANCE)
+        if provider_region(recorded, i) == "eu-west-1"
+    ]
     assert len(home) == config.aurora.instance_count
     expected_class = "db.serverless" if config.aurora.serverless else config.aurora.instance_class
     for instance in home:
@@ -80,7 +83,10 @@ def test_instances_are_private_with_encrypted_performance_insights(stack: str) -
 
 def test_dev_runs_serverless_v2_capacity_from_the_config() -> None:
     cluster = one(run("dev").resources, CLUSTER, "database-primary-cluster")
-    assert cluster.inputs["serverlessv2ScalingConfiguration"] == {"minCapacity": 0.5, "maxCapacity": 4}
+    assert cluster.inputs["serverlessv2ScalingConfiguration"] == {
+        "minCapacity": 0.5,
+        "maxCapacity": 4,
+    }
     staging = one(run("staging").resources, CLUSTER, "database-primary-cluster")
     assert "serverlessv2ScalingConfiguration" not in staging.inputs
 
@@ -101,10 +107,14 @@ def test_prod_runs_a_global_database_with_a_secondary_in_the_dr_region() -> None
     # The secondary: its own key in the DR region, no master user, joins after the writer.
     (key_urn,) = secondary.property_dependencies["kmsKeyId"]
     assert provider_region(recorded, index[key_urn]) == "eu-central-1"
-    assert secondary.inputs["kmsKeyId"] == out["secondaryKeyArn"] != out["keyArns"]["cardholderData"]
+    assert (
+        secondary.inputs["kmsKeyId"] == out["secondaryKeyArn"] != out["keyArns"]["cardholderData"]
+    )
     assert "masterUsername" not in secondary.inputs
     primary_instances = {
-        i.urn for i in of_type(recorded.resources, INSTANCE) if provider_region(recorded, i) == "eu-west-1"
+        i.urn
+        for i in of_type(recorded.resources, INSTANCE)
+        if provider_region(recorded, i) == "eu-west-1"
     }
     assert primary_instances <= set(secondary.dependencies)
     assert out["globalClusterId"] == "pcz-prod-aurora-global"

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from data_plane_runs import STAGE_STACKS, document, of_type, one, outputs, owned, provider_region, run
-
+from data_plane_runs import (
+    STAGE_STACKS,
+    document,
+    of_type,
+    one,
+    outputs,
+    owned,
+    provider_region,
+    run,
+)
 from pcizone.config.loader import load_stack_config
 from pcizone.config.models import StageConfig
 
@@ -39,8 +47,18 @@ def test_daily_backup_of_the_cluster_into_an_encrypted_vault(stack: str) -> None
         assert copies == [
             {"destinationVaultArn": dr_vault.outputs["arn"], "lifecycle": {"deleteAfter": 35}}
         ]
+        # The secondary, which becomes the writer after a failover, is backed up in its region.
+        (dr_rule,) = one(recorded.resources, PLAN, "backup-dr-plan").inputs["rules"]
+        assert dr_rule["targetVaultName"] == dr_vault.inputs["name"]
+        dr_selection = one(
+            recorded.resources, "aws:backup/selection:Selection", "backup-dr-selection"
+        )
+        assert provider_region(recorded, dr_selection) == "eu-central-1"
+        assert dr_selection.inputs["resources"] == [out["secondaryClusterArn"]]
+        assert dr_selection.inputs["iamRoleArn"] == selection.inputs["iamRoleArn"]
     else:
         assert copies == []
+        assert not [p for p in of_type(recorded.resources, PLAN) if p.name == "backup-dr-plan"]
 
 
 @pytest.mark.parametrize("stack", STAGE_STACKS)

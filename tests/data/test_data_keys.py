@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from data_plane_runs import STAGE_STACKS, document, of_type, outputs, owned, provider_region, run
-
 from pcizone.core.naming import TAG_DATA_CLASSIFICATION
 from pcizone.data.key_policy import ADMIN_ACTIONS, KEY_SPECS, USE_ACTIONS, KeyClass
 from pcizone.offline.model import RecordedResource

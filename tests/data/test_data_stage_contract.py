@@ -10,11 +10,9 @@ from typing import Any
 import pulumi_aws as aws
 import pytest
 from data_plane_runs import DEVELOPER_STACKS, STAGE_STACKS, outputs, owned, run
-
 from pcizone.config.loader import load_stack_config
 from pcizone.config.models import StageConfig
 from pcizone.core.naming import TAG_COMPONENT, TAG_DATA_CLASSIFICATION, TAG_STACK
-from pcizone.offline.model import RecordedRun
 
 STAGE_OUTPUTS = {
     "accountId", "region", "vpcId", "privateSubnetIds", "lambdaSecurityGroupId", "keyArns",
@@ -24,7 +22,13 @@ STAGE_OUTPUTS = {
     # migrator connects as, the deployer role the key policies trust, the cluster id
     "proxyResourceId", "masterUsername", "deployerRoleName", "clusterId",
 }  # fmt: skip
-DR_OUTPUTS = {"drRegion", "globalClusterId", "secondaryClusterArn", "secondaryClusterId", "secondaryKeyArn"}
+DR_OUTPUTS = {
+    "drRegion",
+    "globalClusterId",
+    "secondaryClusterArn",
+    "secondaryClusterId",
+    "secondaryKeyArn",
+}
 SERVICE_OUTPUTS = {
     "apiUrl", "queueUrl", "dlqUrl", "functionNames", "roleArns", "databaseName", "databaseUser",
     "logGroupNames",
@@ -54,7 +58,7 @@ _HOME = {
 _DR = {
     "kms/key:Key": 3, "kms/alias:Alias": 3, "backup/vault:Vault": 1, "sns/topic:Topic": 1,
     "sns/topicPolicy:TopicPolicy": 1, "cloudwatch/metricAlarm:MetricAlarm": 1,
-    "rds/globalCluster:GlobalCluster": 1,
+    "rds/globalCluster:GlobalCluster": 1, "backup/plan:Plan": 1, "backup/selection:Selection": 1,
 }  # fmt: skip
 # A payments service (staging, prod, every developer stack): 5 functions, each with a log
 # group, data protection policy, subscription, role and policy; the API's access log group.
@@ -67,6 +71,7 @@ SERVICE = {
     "cloudwatch/metricAlarm:MetricAlarm": 6, "iam/role:Role": 5, "iam/rolePolicy:RolePolicy": 5,
     "lambda/eventSourceMapping:EventSourceMapping": 2, "lambda/function:Function": 5,
     "lambda/invocation:Invocation": 1, "lambda/layerVersion:LayerVersion": 1,
+    "lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 3,
     "lambda/permission:Permission": 3, "sqs/queue:Queue": 2, "sqs/queuePolicy:QueuePolicy": 2,
     "sqs/redriveAllowPolicy:RedriveAllowPolicy": 1,
 }  # fmt: skip
@@ -84,7 +89,6 @@ def _stage_expected(azs: int, *, dr: bool, payments: bool) -> Counter[str]:
     per_az = {
         "ec2/subnet:Subnet": azs, "ec2/routeTable:RouteTable": azs,
         "ec2/routeTableAssociation:RouteTableAssociation": azs,
-        "rds/clusterInstance:ClusterInstance": 0,
     }  # fmt: skip
     total = _sum(_NETWORK, _ENDPOINTS, _CLUSTER, _HOME, per_az)
     if dr:
@@ -118,7 +122,9 @@ def test_exact_resource_set_of_each_stage(
 @pytest.mark.parametrize("stack", DEVELOPER_STACKS)
 def test_exact_resource_set_of_a_developer_stack(stack: str) -> None:
     recorded = run(stack)
-    custom = [r for r in recorded.resources if r.custom]
+    # The StackReference read (and the engine's provider for it) is bookkeeping, not a resource.
+    bookkeeping = {"pulumi:pulumi:StackReference", "pulumi:providers:pulumi"}
+    custom = [r for r in recorded.resources if r.custom and r.type not in bookkeeping]
     expected = _sum(SERVICE, STRIPE if stack == "dev-bob" else {}, {"providers:aws": 1})
     assert _types(custom) == expected
 
@@ -136,13 +142,17 @@ def test_stage_outputs_honour_the_contract(stack: str) -> None:
     assert set(out["keyArns"]) == {"cardholderData", "logs", "queues", "secrets"}
     assert out["region"] == "eu-west-1"
     assert out["databasePort"] == 5432
-    assert all(isinstance(v, str) and v for k, v in out.items() if k in STAGE_OUTPUTS - {"keyArns", "privateSubnetIds", "databasePort"})
+    assert all(
+        isinstance(v, str) and v
+        for k, v in out.items()
+        if k in STAGE_OUTPUTS - {"keyArns", "privateSubnetIds", "databasePort"}
+    )
 
 
 @pytest.mark.parametrize("stack", DEVELOPER_STACKS)
 def test_developer_outputs_honour_the_contract(stack: str) -> None:
     out = outputs(stack)
-    assert SERVICE_OUTPUTS <= set(out)
+    assert set(out) >= SERVICE_OUTPUTS
     assert {"api", "worker", "dlqAuditor"} <= set(out["functionNames"])
     assert set(out["roleArns"]) == set(out["functionNames"])
 
@@ -167,7 +177,12 @@ def test_explicit_provider_and_classification_tags_everywhere(stack: str) -> Non
             tags = resource.inputs.get("tags")
             assert isinstance(tags, dict), f"{resource.urn} has no explicit tags"
             assert tags[TAG_STACK] == stack
-            assert tags[TAG_DATA_CLASSIFICATION] in {"cardholder-data", "logs", "secrets", "internal"}
+            assert tags[TAG_DATA_CLASSIFICATION] in {
+                "cardholder-data",
+                "logs",
+                "secrets",
+                "internal",
+            }
             assert tags[TAG_COMPONENT]
             checked += 1
     assert checked > 20  # the loop saw the stack (each has dozens of taggable resources)

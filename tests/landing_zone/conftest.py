@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from pcizone.offline import urns
 from pcizone.offline.model import RecordedResource, RecordedRun, unwrap
 from pcizone.offline.runner import run_stack

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from pcizone.config.errors import ConfigError
 from pcizone.config.loader import find_repo_root
 from pcizone.errors import EXIT_USAGE

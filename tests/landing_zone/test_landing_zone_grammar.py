@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from pcizone.landing_zone.iam_grammar import DocumentKind, problems
 
 # Where each JSON-typed policy input lives, and which grammar it follows.
@@ -25,7 +24,7 @@ def test_every_policy_document_of_the_org_stack_is_valid(org: Any) -> None:
         for resource in org.all(type_):
             assert problems(resource.inputs[prop], kind) == [], resource.name
             checked += 1
-    assert checked == 2 + 2 + 10 + 10 + 1 + 11
+    assert checked == 2 + 2 + 12 + 12 + 1 + 11
 
 
 VALID_IDENTITY = {

@@ -9,7 +9,6 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-
 from pcizone.landing_zone.documents import PolicyDocumentError, document, render, statement
 from pcizone.landing_zone.iam_grammar import DocumentKind, problems
 from pcizone.landing_zone.scps.regions import GLOBAL_SERVICE_ACTIONS

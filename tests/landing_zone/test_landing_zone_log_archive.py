@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from pcizone.config.loader import load_stack_config
 from pcizone.offline.runner import run_stack
 

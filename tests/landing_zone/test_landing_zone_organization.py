@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import yaml
-
 from pcizone.config.loader import find_repo_root
 
 ORG = "aws:organizations/organization:Organization"

@@ -29,7 +29,7 @@ STAGE_READS = {
 
 def test_outputs_cover_the_contract_and_what_stage_stacks_read(org: Any) -> None:
     outputs = org.outputs
-    assert CONTRACT | STAGE_READS <= set(outputs)
+    assert set(outputs) >= CONTRACT | STAGE_READS
     assert re.fullmatch(r"o-[0-9a-f]{10}", outputs["organizationId"])
     assert (
         outputs["organizationId"]

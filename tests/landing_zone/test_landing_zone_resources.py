@@ -14,20 +14,16 @@ def _per_region(prefix: str, account: str) -> dict[str, str]:
 
 
 def _github(account_key: str, stack: str) -> dict[str, dict[str, str]]:
+    roles = ["deploy", "preview", *(["review"] if stack == "dev" else [])]
+    read_only = [r for r in roles if r != "deploy"]
     return {
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
             f"github-{stack}-oidc": account_key
         },
-        "aws:iam/role:Role": {
-            f"github-{stack}-deploy": account_key,
-            f"github-{stack}-preview": account_key,
-        },
-        "aws:iam/rolePolicy:RolePolicy": {
-            f"github-{stack}-deploy": account_key,
-            f"github-{stack}-preview": account_key,
-        },
+        "aws:iam/role:Role": {f"github-{stack}-{r}": account_key for r in roles},
+        "aws:iam/rolePolicy:RolePolicy": {f"github-{stack}-{r}": account_key for r in roles},
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
-            f"github-{stack}-preview-read-only": account_key
+            f"github-{stack}-{r}-read-only": account_key for r in read_only
         },
     }
 
@@ -124,10 +120,15 @@ def expected() -> dict[str, dict[str, str]]:
         "aws:sns/topic:Topic": {"security-alerts": MGMT},
         "aws:sns/topicPolicy:TopicPolicy": {"security-alerts-policy": MGMT},
         "aws:sns/topicSubscription:TopicSubscription": {"security-alerts-email-0": MGMT},
-        "aws:iam/role:Role": {"log-auditor": LOG, "trail-to-cloudwatch": MGMT},
+        "aws:iam/role:Role": {
+            "log-auditor": LOG,
+            "trail-to-cloudwatch": MGMT,
+            "security-enrollment": SEC,
+        },
         "aws:iam/rolePolicy:RolePolicy": {
             "log-auditor-read-logs": LOG,
             "trail-to-cloudwatch": MGMT,
+            "security-enrollment": SEC,
         },
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {"log-auditor-security-audit": LOG},
     }

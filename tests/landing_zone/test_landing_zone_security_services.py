@@ -81,3 +81,35 @@ def test_detector_ids_are_published_per_region_for_the_stage_enrolment(org: Any)
             ids[region]
             == org.one("aws:guardduty/detector:Detector", f"security-detector-{region}").id
         )
+
+
+def test_stage_stacks_reach_the_security_account_only_to_manage_their_membership(
+    org: Any,
+) -> None:
+    ids = org.outputs["accountIds"]
+    role = org.one("aws:iam/role:Role", "security-enrollment")
+    assert role.inputs["name"] == "pcizone-security-enrollment"
+    assert org.outputs["securityEnrollmentRoleArn"] == (
+        f"arn:aws:iam::{ids['security']}:role/pcizone-security-enrollment"
+    )
+    trust = {s["Sid"]: s for s in org.doc(role, "assumeRolePolicy")["Statement"]}
+    assert trust["ManagementAccountDeploys"]["Principal"] == {
+        "AWS": f"arn:aws:iam::{org.outputs['managementAccountId']}:root"
+    }
+    stages = [ids["dev"], ids["staging"], ids["prod"]]
+    assert trust["StageDeployRoles"]["Principal"] == {
+        "AWS": [f"arn:aws:iam::{a}:root" for a in stages]
+    }
+    assert trust["StageDeployRoles"]["Condition"] == {
+        "ArnEquals": {
+            "aws:PrincipalArn": [f"arn:aws:iam::{a}:role/pcizone-gha-deploy" for a in stages]
+        }
+    }
+    policy = org.doc(org.one("aws:iam/rolePolicy:RolePolicy", "security-enrollment"))
+    resources = {s["Resource"] for s in policy["Statement"]}
+    assert resources == {
+        f"arn:aws:guardduty:*:{ids['security']}:detector/*",
+        f"arn:aws:securityhub:*:{ids['security']}:hub/default",
+    }
+    actions = [a for s in policy["Statement"] for a in s["Action"]]
+    assert all(a.split(":")[1].endswith("Members") for a in actions)

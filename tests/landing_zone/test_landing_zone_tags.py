@@ -7,7 +7,6 @@ import inspect
 from typing import Any
 
 import pulumi_aws as aws
-
 from pcizone.core.naming import (
     TAG_COMPONENT,
     TAG_DATA_CLASSIFICATION,

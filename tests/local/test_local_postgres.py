@@ -29,7 +29,9 @@ def test_find_bin_dir_finds_the_server_binaries() -> None:
     assert (found / "postgres").is_file()
 
 
-def test_pg_bin_without_binaries_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_pg_bin_without_binaries_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PG_BIN", str(tmp_path))
     with pytest.raises(PostgresNotInstalled, match=f"PG_BIN={tmp_path} does not hold"):
         find_bin_dir()
@@ -163,7 +165,9 @@ def test_misuse_is_refused_with_a_clear_message(pg_workdir: Path, postgres_templ
     server.destroy()
 
 
-@pytest.mark.skipif(not AS_ROOT, reason="only root can make a directory the server user cannot enter")
+@pytest.mark.skipif(
+    not AS_ROOT, reason="only root can make a directory the server user cannot enter"
+)
 def test_unreachable_parent_directory_is_named(pg_workdir: Path) -> None:
     private = pg_workdir / "private"
     private.mkdir(mode=0o700)

@@ -42,9 +42,12 @@ class Deployment:
     def state(self) -> StackState:
         return self.mocks.state
 
-    def named(self, name: str) -> DeployedResource:
-        found = [r for r in self.mocks.deployed.values() if r.name == name]
-        assert len(found) == 1, f"{len(found)} resources named {name}"
+    def named(self, name: str, type_: str = "") -> DeployedResource:
+        """The resource called `name` (whose type ends with `type_`, when names repeat)."""
+        found = [
+            r for r in self.mocks.deployed.values() if r.name == name and r.type.endswith(type_)
+        ]
+        assert len(found) == 1, f"{len(found)} resources named {name} of type {type_}"
         return found[0]
 
     def actions(self) -> dict[str, str]:

@@ -41,6 +41,8 @@ def endpoint() -> Iterator[EmulatorEndpoint]:
         yield EmulatorEndpoint(url=f"http://{host}:{port}", region=REGION)
     finally:
         server.stop()
+        if server._server is not None:  # stop() leaves the listening socket open
+            server._server.server_close()
 
 
 def admin_client(endpoint: EmulatorEndpoint, service: str) -> Any:

@@ -396,3 +396,18 @@ def test_the_emulators_own_mapping_is_disabled(
     (message_id,) = send(sqs, queues.main, {"do": "ok"})
     wait_for(lambda: len(seen(read_records(record_file), message_id)) == 1)
     assert seen(read_records(record_file), message_id) == [1]  # nobody else received it
+
+
+def test_pollers_survive_sqs_errors_and_carry_on(
+    make_runtime: RuntimeFactory, sqs: Any, record_file: Path
+) -> None:
+    queues = create_queue(sqs, visibility=5)
+    runtime = make_runtime([worker(record_file)], [mapping("worker", queues.main)])
+    sqs.delete_queue(QueueUrl=queues.main.url)  # every receive now fails
+    wait_for(lambda: len(runtime.event_log.recent("receive_failed")) >= 2)
+    recreated = sqs.create_queue(QueueName=queues.main.name, Attributes={"VisibilityTimeout": "5"})
+    assert recreated["QueueUrl"] == queues.main.url
+    (message_id,) = send(sqs, queues.main, {"do": "ok"})
+    wait_for(lambda: seen(read_records(record_file), message_id) == [1])
+    failures = runtime.event_log.recent("receive_failed")
+    assert {f["error"] for f in failures} == {"AWS.SimpleQueueService.NonExistentQueue"}

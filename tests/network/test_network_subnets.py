@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-
 from pcizone.network.subnets import private_subnet_cidrs
 
 

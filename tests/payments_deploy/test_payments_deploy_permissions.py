@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from data_plane_runs import allow_pairs, document, of_type, one, outputs, run
-
 from pcizone.offline.model import RecordedRun
 from pcizone.payments_deploy.permissions import TRACE_ACTIONS, UNSCOPED_ACTIONS, VPC_ACTIONS
 
@@ -32,15 +31,17 @@ def expected_pairs(stack: str, function: str) -> set[tuple[str, str]]:
     proxy_user = f"arn:aws:rds-db:{region}:{account}:dbuser:{stage['proxyResourceId']}/"
     pairs = {("logs:CreateLogStream", f"{group}:*"), ("logs:PutLogEvents", f"{group}:*")}
     pairs |= {(action, "*") for action in TRACE_ACTIONS + VPC_ACTIONS}
+    if function in ("api", "outbox-relay", "migrator"):  # failed async invocations
+        pairs |= {
+            ("sqs:SendMessage", dlq),
+            ("kms:GenerateDataKey", keys["queues"]),
+            ("kms:Decrypt", keys["queues"]),
+        }
     if function == "migrator":
         return pairs | {("rds-db:connect", proxy_user + stage["masterUsername"])}
     pairs.add(("rds-db:connect", proxy_user + own["databaseUser"]))
     if function in ("api", "outbox-relay"):
-        pairs |= {
-            ("sqs:SendMessage", queue),
-            ("kms:GenerateDataKey", keys["queues"]),
-            ("kms:Decrypt", keys["queues"]),
-        }
+        pairs.add(("sqs:SendMessage", queue))
     if function in ("worker", "dlq-auditor"):
         source = queue if function == "worker" else dlq
         pairs |= {
@@ -85,9 +86,9 @@ def test_only_the_worker_reads_the_processor_key_and_only_with_stripe() -> None:
                 action == "secretsmanager:GetSecretValue"
                 for action, _ in allow_pairs(
                     document(
-                        one(run(stack).resources, ROLE_POLICY, f"payments-{function}-policy").inputs[
-                            "policy"
-                        ]
+                        one(
+                            run(stack).resources, ROLE_POLICY, f"payments-{function}-policy"
+                        ).inputs["policy"]
                     )
                 )
             )
@@ -97,7 +98,9 @@ def test_only_the_worker_reads_the_processor_key_and_only_with_stripe() -> None:
 
 
 def test_secrets_key_decrypt_is_only_through_secrets_manager() -> None:
-    policy = document(one(run("dev-bob").resources, ROLE_POLICY, "payments-worker-policy").inputs["policy"])
+    policy = document(
+        one(run("dev-bob").resources, ROLE_POLICY, "payments-worker-policy").inputs["policy"]
+    )
     (statement,) = [s for s in policy["Statement"] if s["Sid"] == "DecryptProcessorKey"]
     assert statement["Condition"] == {
         "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}
@@ -107,13 +110,19 @@ def test_secrets_key_decrypt_is_only_through_secrets_manager() -> None:
 @pytest.mark.parametrize("stack", SERVICE_STACKS)
 def test_each_function_has_its_own_workload_role(stack: str) -> None:
     recorded = run(stack)
-    roles = {r.name: r for r in of_type(recorded.resources, "aws:iam/role:Role") if r.name.startswith("payments-")}
+    roles = {
+        r.name: r
+        for r in of_type(recorded.resources, "aws:iam/role:Role")
+        if r.name.startswith("payments-")
+    }
     assert sorted(roles) == sorted(f"payments-{f}-role" for f in FUNCTIONS)
     for function in FUNCTIONS:
         role = roles[f"payments-{function}-role"]
         trust = document(role.inputs["assumeRolePolicy"])["Statement"]
         assert [s["Principal"] for s in trust] == [{"Service": "lambda.amazonaws.com"}]
         assert role.inputs["tags"]["pcizone:principal-type"] == "workload"
-        fn = one(recorded.resources, "aws:lambda/function:Function", f"payments-{function}-function")
+        fn = one(
+            recorded.resources, "aws:lambda/function:Function", f"payments-{function}-function"
+        )
         assert fn.inputs["role"] == role.outputs["arn"]
     assert outputs(stack)["roleArns"]["api"] == roles["payments-api-role"].outputs["arn"]

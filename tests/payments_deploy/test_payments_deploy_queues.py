@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from data_plane_runs import document, of_type, one, outputs, run
-
 from pcizone.config.loader import load_stack_config
 from pcizone.config.payments_settings import PaymentsSettings
 
@@ -46,7 +45,11 @@ def test_queue_and_dlq_settings(stack: str) -> None:
         "deadLetterTargetArn": dlq.outputs["arn"],
         "maxReceiveCount": settings.queue.max_receive_count,
     }
-    allow = one(recorded.resources, "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy", "payments-queues-dlq-allow")
+    allow = one(
+        recorded.resources,
+        "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
+        "payments-queues-dlq-allow",
+    )
     assert document(allow.inputs["redriveAllowPolicy"]) == {
         "redrivePermission": "byQueue",
         "sourceQueueArns": [queue.outputs["arn"]],
@@ -59,7 +62,10 @@ def test_queue_and_dlq_settings(stack: str) -> None:
 def test_queue_policies_refuse_anything_but_tls(stack: str) -> None:
     recorded = run(stack)
     policies = of_type(recorded.resources, "aws:sqs/queuePolicy:QueuePolicy")
-    urls = {one(recorded.resources, QUEUE, f"payments-queues-{k}").outputs["url"]: k for k in ("queue", "dlq")}
+    urls = {
+        one(recorded.resources, QUEUE, f"payments-queues-{k}").outputs["url"]: k
+        for k in ("queue", "dlq")
+    }
     assert sorted(urls[p.inputs["queueUrl"]] for p in policies) == ["dlq", "queue"]
     for policy in policies:
         (statement,) = document(policy.inputs["policy"])["Statement"]
@@ -82,7 +88,8 @@ def test_fifo_is_a_config_option() -> None:
 def test_event_source_mappings(stack: str) -> None:
     recorded, settings = run(stack), _settings(stack)
     functions = {
-        f.name: f.outputs["arn"] for f in of_type(recorded.resources, "aws:lambda/function:Function")
+        f.name: f.outputs["arn"]
+        for f in of_type(recorded.resources, "aws:lambda/function:Function")
     }
     worker = one(recorded.resources, MAPPING, "payments-worker-source")
     auditor = one(recorded.resources, MAPPING, "payments-auditor-source")
@@ -100,7 +107,33 @@ def test_event_source_mappings(stack: str) -> None:
         assert mapping.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping.inputs["enabled"] is True
     assert worker.inputs["batchSize"] == settings.worker.batch_size
-    assert worker.inputs["scalingConfig"] == {"maximumConcurrency": settings.worker.maximum_concurrency}
+    assert worker.inputs["scalingConfig"] == {
+        "maximumConcurrency": settings.worker.maximum_concurrency
+    }
     assert auditor.inputs["batchSize"] == settings.auditor.batch_size
     # FIFO sources take no batching window.
     assert ("maximumBatchingWindowInSeconds" in worker.inputs) is not settings.queue.fifo
+
+
+@pytest.mark.parametrize("stack", SERVICE_STACKS)
+def test_functions_without_an_sqs_source_keep_failed_async_invocations_on_the_dlq(
+    stack: str,
+) -> None:
+    recorded = run(stack)
+    dlq = one(recorded.resources, QUEUE, "payments-queues-dlq").outputs["arn"]
+    configs = {
+        c.inputs["functionName"]: c
+        for c in of_type(
+            recorded.resources, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+        )
+    }
+    names = {
+        one(recorded.resources, "aws:lambda/function:Function", f"payments-{f}-function").inputs[
+            "name"
+        ]
+        for f in ("api", "outbox-relay", "migrator")
+    }
+    assert set(configs) == names
+    for config in configs.values():
+        assert config.inputs["destinationConfig"] == {"onFailure": {"destination": dlq}}
+        assert config.inputs["maximumRetryAttempts"] == 0

@@ -6,6 +6,7 @@ equivalence and report tests.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,6 +28,30 @@ PROJECT = "pcizone"
 
 
 @dataclass(frozen=True)
+class PatchedCase:
+    """A real stack with some of its config values replaced."""
+
+    name: str
+    stack: str
+    patch: Mapping[str, Any]
+    fail: frozenset[str]
+    why: str
+
+    def overrides(self, repo_root: Path) -> dict[str, Any]:
+        """Whole top-level config values (the runner replaces keys), each with the patch applied."""
+        path = repo_root / "stacks" / f"Pulumi.{self.stack}.yaml"
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))["config"]
+        out: dict[str, Any] = {}
+        for dotted, value in self.patch.items():
+            key, *steps = dotted.split(".")
+            target = out.setdefault(key, copy.deepcopy(config[key]))
+            for step in steps[:-1]:
+                target = target[step]
+            target[steps[-1]] = value
+        return out
+
+
+@dataclass(frozen=True)
 class Case:
     name: str
     program: str
@@ -41,7 +66,7 @@ class Case:
         return CASES_DIR / self.program
 
 
-def _load() -> tuple[list[Case], list[Case]]:
+def _load() -> tuple[list[Case], list[Case], list[PatchedCase]]:
     data = yaml.safe_load((CASES_DIR / "cases.yaml").read_text(encoding="utf-8"))
 
     def case(entry: Mapping[str, Any]) -> Case:
@@ -55,10 +80,14 @@ def _load() -> tuple[list[Case], list[Case]]:
             why=entry.get("why", ""),
         )
 
-    return [case(e) for e in data["cases"]], [case(e) for e in data["controls"]]
+    patched = [
+        PatchedCase(e["name"], e["stack"], e["patch"], frozenset(e["fail"]), e.get("why", ""))
+        for e in data.get("patched", [])
+    ]
+    return [case(e) for e in data["cases"]], [case(e) for e in data["controls"]], patched
 
 
-CASES, CONTROLS = _load()
+CASES, CONTROLS, PATCHED = _load()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -66,6 +95,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("corpus_case", CASES, ids=[c.name for c in CASES])
     if "control_case" in metafunc.fixturenames:
         metafunc.parametrize("control_case", CONTROLS, ids=[c.name for c in CONTROLS])
+    if "patched_case" in metafunc.fixturenames:
+        metafunc.parametrize("patched_case", PATCHED, ids=[c.name for c in PATCHED])
 
 
 class Corpus:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pcizone.offline.runner import run_stack
+from pcizone.policy.evaluate import evaluate_run
 from pcizone.policy.registry import all_policies
 from pcizone.policy.verdict import Status
 
@@ -62,3 +64,11 @@ def test_every_break_is_declared_by_its_program(corpus):  # type: ignore[no-unty
 def test_case_names_are_unique(corpus):  # type: ignore[no-untyped-def]
     names = [c.name for c in [*corpus.cases, *corpus.controls]]
     assert len(names) == len(set(names))
+
+
+def test_patched_stack_config_fails_exactly_its_policies(patched_case, repo_root):  # type: ignore[no-untyped-def]
+    run = run_stack(
+        patched_case.stack, repo_root=repo_root, config_overrides=patched_case.overrides(repo_root)
+    )
+    failed = {r.policy for r in evaluate_run(run).results if r.status is Status.FAIL}
+    assert failed == patched_case.fail

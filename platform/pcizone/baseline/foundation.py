@@ -20,6 +20,7 @@ from pcizone.baseline.regional import Region
 from pcizone.config.models import StageConfig
 from pcizone.core.context import StackContext
 from pcizone.core.providers import account_provider
+from pcizone.landing_zone.enrollment_role import ENROLLMENT_ROLE
 from pcizone.log_pipeline.pipeline import LogPipeline, LogPipelineArgs
 
 
@@ -63,11 +64,12 @@ def build_account_foundation(
                 home=False,
             )
         )
+    # Only the enrolment role: this stack may manage its own membership there, nothing else.
     security = account_provider(
         "security-account",
         naming,
         account_id=org.security_account_id,
-        role_name=config.account.assume_role_name,
+        role_name=ENROLLMENT_ROLE,
         region=config.region,
     )
     baseline = AccountBaseline(

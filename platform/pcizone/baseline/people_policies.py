@@ -83,14 +83,23 @@ def break_glass_trust(management_account_id: str) -> Document:
     )
 
 
-def cardholder_data_denies() -> list[Statement]:
-    """The statements every human role carries; none can be overridden by an allow."""
+def cardholder_data_denies(objects_of_account: str | None = None) -> list[Statement]:
+    """The statements every human role carries; none can be overridden by an allow.
+
+    People may read no S3 object at all. Pipelines read Pulumi state in the management
+    account, so for them `objects_of_account` limits the object deny to that account's own.
+    """
     return [
         statement(
             "DenyObjectReads",
             "Deny",
             actions=["s3:GetObject", "s3:GetObjectVersion"],
             resources="arn:aws:s3:::*/*",
+            condition=(
+                {"StringEquals": {"s3:ResourceAccount": objects_of_account}}
+                if objects_of_account is not None
+                else None
+            ),
         ),
         statement(
             "DenyDataKeyDecrypt",

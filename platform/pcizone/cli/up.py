@@ -13,6 +13,7 @@ from pcizone.cli.console import console, error_console
 from pcizone.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError
 
 if TYPE_CHECKING:
+    from pcizone.local.orchestrator import UpReport
     from pcizone.local.runtime import LocalRuntime
 
 
@@ -70,15 +71,20 @@ def run(args: argparse.Namespace) -> int:
         state_dir=args.state_dir,
         payments=args.payments,
         serve=_serve if args.serve else None,
-        summary=lambda report: print_summary(report, console()),
     )
     with ConsoleProgress(error_console()) as progress:
         report = run_up(request, progress)
+    if not args.serve:  # --serve printed it before serving
+        print_summary(report, console())
     return EXIT_OK if report.expectations_held else EXIT_FAILED
 
 
-def _serve(runtime: LocalRuntime) -> None:
-    """Block until Ctrl-C or SIGTERM; the caller then drains and stops everything."""
+def _serve(report: UpReport, runtime: LocalRuntime) -> None:
+    """Print the summary, then block until Ctrl-C or SIGTERM; the caller then drains and stops
+    everything."""
+    from pcizone.local.summary import print_summary
+
+    print_summary(report, console())
     stopped = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

@@ -44,10 +44,7 @@ def stage_problems(identity: StackIdentity, config: StackConfig) -> list[tuple[s
             problems.append(
                 ("pcizone:aurora.serverless", "must not be set in prod (provisioned instances)")
             )
-    if config.backup.cross_region_copy and config.dr.region is None:
-        problems.append(
-            ("pcizone:backup.crossRegionCopy", "needs pcizone:dr.region (where the copies go)")
-        )
+    problems.extend(_backup_problems(config))
     if stage != "prod" and config.dr.allow_prod_drills:
         problems.append(("pcizone:dr.allowProdDrills", "only applies to prod"))
     if (
@@ -60,3 +57,9 @@ def stage_problems(identity: StackIdentity, config: StackConfig) -> list[tuple[s
             ("pcizone:processorApiKey", "is required when payments.processor.kind is 'stripe'")
         )
     return problems
+
+
+def _backup_problems(config: StageConfig) -> list[tuple[str, str]]:
+    if config.backup.cross_region_copy and config.dr.region is None:
+        return [("pcizone:backup.crossRegionCopy", "needs pcizone:dr.region (where the copies go)")]
+    return []

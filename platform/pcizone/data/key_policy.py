@@ -185,9 +185,7 @@ def key_policy_statements(
             "Principal": "*",
             "Action": "kms:Decrypt",
             "Resource": "*",
-            "Condition": {
-                "StringEquals": {WORKLOAD_TAG_KEY: PrincipalType.HUMAN.value}
-            },
+            "Condition": {"StringEquals": {WORKLOAD_TAG_KEY: PrincipalType.HUMAN.value}},
         }
     )
     return statements

@@ -48,6 +48,7 @@ class PipelineDestination:
             opts=self._placement.opts(log_group),
         )
 
+
 def encrypted_log_group(
     name: str,
     *,

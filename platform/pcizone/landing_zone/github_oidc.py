@@ -1,8 +1,10 @@
-"""GitHub Actions' OIDC identity provider and the deploy and preview roles of one account."""
+"""GitHub Actions' OIDC identity provider and the deploy, preview (and review) roles of one
+account."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -12,23 +14,51 @@ from pcizone.landing_zone.documents import Document, render
 from pcizone.landing_zone.github_policies import (
     GHA_DEPLOY_ROLE,
     GHA_PREVIEW_ROLE,
+    GHA_REVIEW_ROLE,
     GITHUB_AUDIENCE,
     GITHUB_OIDC_URL,
     GITHUB_THUMBPRINTS,
     READ_ONLY_POLICY,
     github_trust,
-    preview_policy,
 )
 from pcizone.landing_zone.iam_grammar import DocumentKind
 
 COMPONENT = "github-actions"
 SESSION_SECONDS = 3600
 
+# A permission document from (this account's id, the management account's id).
+PolicyBuilder = Callable[[str, str], Document]
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    suffix: str  # part of the resource names
+    role_name: str
+    purpose: str
+    subjects: list[str]  # OIDC token subjects the role trusts
+    policy: PolicyBuilder
+    read_only: bool  # also gets AWS's ReadOnlyAccess
+
+
+def deploy_role(subjects: list[str], policy: PolicyBuilder) -> RoleSpec:
+    return RoleSpec("deploy", GHA_DEPLOY_ROLE, "GitHub Actions deploys", subjects, policy, False)
+
+
+def preview_role(subjects: list[str], policy: PolicyBuilder) -> RoleSpec:
+    return RoleSpec(
+        "preview", GHA_PREVIEW_ROLE, "GitHub Actions previews (read-only)", subjects, policy, True
+    )
+
+
+def review_role(subjects: list[str], policy: PolicyBuilder) -> RoleSpec:
+    return RoleSpec(
+        "review", GHA_REVIEW_ROLE, "GitHub Actions review stacks (pr-*)", subjects, policy, True
+    )
+
 
 class GitHubAccess(pulumi.ComponentResource):
     provider_arn: pulumi.Output[str]
-    deploy_role: aws.iam.Role
-    preview_role: aws.iam.Role
+    roles: dict[str, aws.iam.Role]
 
     def __init__(
         self,
@@ -37,74 +67,70 @@ class GitHubAccess(pulumi.ComponentResource):
         provider: aws.Provider,
         *,
         account_id: pulumi.Input[str],
-        deploy_subjects: list[str],
-        preview_subjects: list[str],
-        deploy_policy: Callable[[str], Document],
+        management_account_id: pulumi.Input[str],
+        roles: list[RoleSpec],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pcizone:landing_zone:GitHubAccess", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        tags = naming.tags(DataClass.INTERNAL, component=COMPONENT)
         oidc = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc",
             url=GITHUB_OIDC_URL,
             client_id_lists=[GITHUB_AUDIENCE],
             thumbprint_lists=list(GITHUB_THUMBPRINTS),
-            tags=tags,
+            tags=naming.tags(DataClass.INTERNAL, component=COMPONENT),
             opts=child,
         )
         self.provider_arn = oidc.arn
-        account = pulumi.Output.from_input(account_id)
+        accounts = pulumi.Output.all(account_id, management_account_id)
+        self.roles = {}
+        for spec in roles:
+            self.roles[spec.suffix] = self._role(name, naming, spec, oidc, accounts, child)
+        self.register_outputs({"providerArn": oidc.arn})
 
-        def role(suffix: str, role_name: str, subjects: list[str], purpose: str) -> aws.iam.Role:
-            trust = pulumi.Output.all(oidc.arn, account).apply(
-                lambda args: render(
-                    github_trust(args[0], args[1], role_name, subjects),
-                    DocumentKind.TRUST,
-                    f"{role_name} trust",
-                )
+    def _role(
+        self,
+        name: str,
+        naming: Naming,
+        spec: RoleSpec,
+        oidc: aws.iam.OpenIdConnectProvider,
+        accounts: pulumi.Output[list[str]],
+        opts: pulumi.ResourceOptions,
+    ) -> aws.iam.Role:
+        trust = pulumi.Output.all(oidc.arn, accounts).apply(
+            lambda v: render(
+                github_trust(v[0], v[1][0], spec.role_name, spec.subjects),
+                DocumentKind.TRUST,
+                f"{spec.role_name} trust",
             )
-            return aws.iam.Role(
-                f"{name}-{suffix}",
-                name=role_name,
-                description=purpose,
-                assume_role_policy=trust,
-                max_session_duration=SESSION_SECONDS,
-                tags=naming.tags(
-                    DataClass.INTERNAL, component=COMPONENT, principal=PrincipalType.PIPELINE
-                ),
-                opts=child,
-            )
-
-        self.deploy_role = role(
-            "deploy", GHA_DEPLOY_ROLE, deploy_subjects, "GitHub Actions deploys (pulumi up)"
         )
-        self.preview_role = role(
-            "preview", GHA_PREVIEW_ROLE, preview_subjects, "GitHub Actions previews (read-only)"
+        role = aws.iam.Role(
+            f"{name}-{spec.suffix}",
+            name=spec.role_name,
+            description=spec.purpose,
+            assume_role_policy=trust,
+            max_session_duration=SESSION_SECONDS,
+            tags=naming.tags(
+                DataClass.INTERNAL, component=COMPONENT, principal=PrincipalType.PIPELINE
+            ),
+            opts=opts,
         )
         aws.iam.RolePolicy(
-            f"{name}-deploy",
-            role=self.deploy_role.name,
-            policy=account.apply(
-                lambda a: render(deploy_policy(a), DocumentKind.IDENTITY, GHA_DEPLOY_ROLE)
+            f"{name}-{spec.suffix}",
+            role=role.name,
+            policy=accounts.apply(
+                lambda v: render(spec.policy(v[0], v[1]), DocumentKind.IDENTITY, spec.role_name)
             ),
-            opts=child,
+            opts=opts,
         )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-preview-read-only",
-            role=self.preview_role.name,
-            policy_arn=READ_ONLY_POLICY,
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-preview",
-            role=self.preview_role.name,
-            policy=account.apply(
-                lambda a: render(preview_policy(a), DocumentKind.IDENTITY, GHA_PREVIEW_ROLE)
-            ),
-            opts=child,
-        )
-        self.register_outputs({"deployRoleArn": self.deploy_role.arn})
+        if spec.read_only:
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{spec.suffix}-read-only",
+                role=role.name,
+                policy_arn=READ_ONLY_POLICY,
+                opts=opts,
+            )
+        return role
 
     def role_arns(self) -> dict[str, pulumi.Output[str]]:
-        return {"deploy": self.deploy_role.arn, "preview": self.preview_role.arn}
+        return {suffix: role.arn for suffix, role in self.roles.items()}

@@ -1,10 +1,13 @@
 """Trust and permission documents of the GitHub Actions roles in each account.
 
-GitHub's OIDC token names the repository and what the job runs for: `environment:<stage>` for
-a job bound to a GitHub environment, `ref:refs/heads/<branch>` for a push or schedule on a
-branch, `pull_request` for a pull request. Each role trusts only the subjects it needs. A role
-may also assume itself, so that a stack whose provider assumes `pcizone:account.assumeRoleName`
-can be run with that role's own credentials.
+GitHub's OIDC token names the repository and what the job runs for: `environment:<name>` for
+a job bound to a GitHub environment (required reviewers, deployment branches), `pull_request`
+for a pull request, `ref:refs/heads/<branch>` for a push or schedule on a branch. Deploy roles
+trust only their environment (`org` for the org stack), so every deploy passes the
+environment's protection rules; preview roles trust pull requests and the deploy branch
+(scheduled drift checks); the review role trusts the `review` environment. A role may also
+assume itself, so a stack whose provider assumes `pcizone:account.assumeRoleName` can run
+with that role's own credentials. See docs/gitops.md for the workflows that use them.
 """
 
 from __future__ import annotations
@@ -29,7 +32,13 @@ GITHUB_THUMBPRINTS = (
 )
 GHA_DEPLOY_ROLE = "pcizone-gha-deploy"
 GHA_PREVIEW_ROLE = "pcizone-gha-preview"
+GHA_REVIEW_ROLE = "pcizone-gha-review"
+ORG_ENVIRONMENT = "org"
+REVIEW_ENVIRONMENT = "review"
 READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+# The Pulumi state backend lives in the management account (docs/gitops.md, "State and
+# secrets"): an S3 bucket and the KMS key behind this alias encrypt the stacks' secrets.
+STATE_KEY_ALIAS = "alias/pcizone-pulumi"
 
 # Services the stage and developer stacks declare resources in.
 WORKLOAD_SERVICES = (
@@ -57,11 +66,9 @@ def subject(repository: str, claim: str) -> str:
     return f"repo:{repository}:{claim}"
 
 
-def deploy_subjects(repository: str, *, stage: str | None, deploy_branch: str) -> list[str]:
-    """A stage's deploys run in its GitHub environment; the org stack's on the deploy branch."""
-    if stage is None:
-        return [subject(repository, f"ref:refs/heads/{deploy_branch}")]
-    return [subject(repository, f"environment:{stage}")]
+def deploy_subjects(repository: str, environment: str) -> list[str]:
+    """Deploys run in the GitHub environment of their stage (`org` for the org stack)."""
+    return [subject(repository, f"environment:{environment}")]
 
 
 def preview_subjects(repository: str, *, deploy_branch: str) -> list[str]:
@@ -98,7 +105,7 @@ def github_trust(
     )
 
 
-def _assume_itself(account_id: str, role_name: str) -> Statement:
+def assume_itself(account_id: str, role_name: str) -> Statement:
     return statement(
         "AssumeItself",
         "Allow",
@@ -107,17 +114,57 @@ def _assume_itself(account_id: str, role_name: str) -> Statement:
     )
 
 
+def pulumi_state(management_account_id: str, *, write: bool) -> list[Statement]:
+    """Read (and write) stack state in the management account's backend bucket and use its
+    secrets key; the bucket and key policies there grant the other half."""
+    objects = ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"]
+    crypto = ["kms:Decrypt", "kms:DescribeKey"]
+    if write:
+        objects += ["s3:PutObject", "s3:DeleteObject"]
+        crypto += ["kms:Encrypt", "kms:GenerateDataKey"]
+    return [
+        statement(
+            "PulumiStateObjects",
+            "Allow",
+            actions=objects,
+            resources=["arn:aws:s3:::*", "arn:aws:s3:::*/*"],
+            condition={"StringEquals": {"s3:ResourceAccount": management_account_id}},
+        ),
+        statement(
+            "PulumiSecretsKey",
+            "Allow",
+            actions=crypto,
+            resources=f"arn:aws:kms:*:{management_account_id}:key/*",
+            condition={"ForAnyValue:StringEquals": {"kms:ResourceAliases": STATE_KEY_ALIAS}},
+        ),
+    ]
+
+
 def _services(services: tuple[str, ...]) -> list[str]:
     return [f"{service}:*" for service in services]
 
 
-def workload_deploy_policy(account_id: str) -> Document:
+def decrypt_through(account_id: str, services: list[str]) -> Statement:
+    """Secret values and Lambda environments a stack manages are read back through their
+    service (Pulumi reads what it wrote); never a direct kms:Decrypt of data."""
+    return statement(
+        "DecryptThroughManagedServices",
+        "Allow",
+        actions="kms:Decrypt",
+        resources=f"arn:aws:kms:*:{account_id}:key/*",
+        condition={"StringLike": {"kms:ViaService": [f"{s}.*.amazonaws.com" for s in services]}},
+    )
+
+
+def workload_deploy_policy(account_id: str, management_account_id: str) -> Document:
     return document(
         statement(
             "DeployWorkloadServices", "Allow", actions=_services(WORKLOAD_SERVICES), resources="*"
         ),
         statement("ManageKeys", "Allow", actions=list(KMS_DEPLOY_ACTIONS), resources="*"),
-        _assume_itself(account_id, GHA_DEPLOY_ROLE),
+        decrypt_through(account_id, ["secretsmanager", "lambda"]),
+        *pulumi_state(management_account_id, write=True),
+        assume_itself(account_id, GHA_DEPLOY_ROLE),
         statement("DenyLogUnmasking", "Deny", actions="logs:Unmask", resources="*"),
     )
 
@@ -126,16 +173,23 @@ def org_deploy_policy(account_id: str, member_role_name: str) -> Document:
     return document(
         statement("DeployOrganization", "Allow", actions=_services(ORG_SERVICES), resources="*"),
         statement("ManageKeys", "Allow", actions=list(KMS_DEPLOY_ACTIONS), resources="*"),
+        *pulumi_state(account_id, write=True),
         statement(
             "ReachMemberAccounts",
             "Allow",
             actions="sts:AssumeRole",
             resources=role_arn("*", member_role_name),
         ),
-        _assume_itself(account_id, GHA_DEPLOY_ROLE),
+        assume_itself(account_id, GHA_DEPLOY_ROLE),
     )
 
 
-def preview_policy(account_id: str) -> Document:
-    """On top of ReadOnlyAccess: assume itself, and never read cardholder data."""
-    return document(_assume_itself(account_id, GHA_PREVIEW_ROLE), *cardholder_data_denies())
+def preview_policy(account_id: str, management_account_id: str, *, workload: bool) -> Document:
+    """On top of ReadOnlyAccess: state, assume itself, and in workload accounts never read
+    cardholder data (the management account holds none, but does hold the state bucket)."""
+    denies = cardholder_data_denies(objects_of_account=account_id) if workload else []
+    return document(
+        *pulumi_state(management_account_id, write=False),
+        assume_itself(account_id, GHA_PREVIEW_ROLE),
+        *denies,
+    )

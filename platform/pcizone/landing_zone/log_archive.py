@@ -11,7 +11,7 @@ from pcizone.config.models import OrgConfig
 from pcizone.core.context import StackContext
 from pcizone.core.naming import DataClass, PrincipalType
 from pcizone.landing_zone.archive_bucket import ArchiveBucket, archive_bucket
-from pcizone.landing_zone.documents import document, render, statement
+from pcizone.landing_zone.documents import Document, document, render, statement
 from pcizone.landing_zone.iam_grammar import DocumentKind
 from pcizone.landing_zone.log_archive_policies import (
     ArchiveFacts,
@@ -163,7 +163,7 @@ class LogArchive(pulumi.ComponentResource):
         self.register_outputs({"bucketArn": self.archive.bucket.arn, "keyArn": self.key.arn})
 
 
-def _auditor_read(archive_arn: str, access_logs_arn: str, key_arn: str) -> dict[str, object]:
+def _auditor_read(archive_arn: str, access_logs_arn: str, key_arn: str) -> Document:
     buckets = [archive_arn, access_logs_arn]
     return document(
         statement(

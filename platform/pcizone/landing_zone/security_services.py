@@ -14,13 +14,21 @@ import pulumi_aws as aws
 from pcizone.baseline.threat_detection import guardduty_detector, security_hub
 from pcizone.config.models import OrgConfig
 from pcizone.core.context import StackContext
-from pcizone.core.naming import DataClass
+from pcizone.core.naming import DataClass, PrincipalType
+from pcizone.landing_zone.documents import render
+from pcizone.landing_zone.enrollment_role import (
+    ENROLLMENT_ROLE,
+    enrollment_permissions,
+    enrollment_trust,
+)
+from pcizone.landing_zone.iam_grammar import DocumentKind
 
 COMPONENT = "security-services"
 
 
 class SecurityServices(pulumi.ComponentResource):
     detectors: dict[str, aws.guardduty.Detector]  # region -> the security account's detector
+    enrollment_role: aws.iam.Role
 
     def __init__(
         self,
@@ -31,9 +39,14 @@ class SecurityServices(pulumi.ComponentResource):
         security: aws.Provider,
         organization: aws.organizations.Organization,
         security_account_id: pulumi.Output[str],
+        management_account_id: pulumi.Output[str],
+        workload_account_ids: list[pulumi.Output[str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pcizone:landing_zone:SecurityServices", name, None, opts)
+        self.enrollment_role = self._enrollment_role(
+            ctx, security, security_account_id, management_account_id, workload_account_ids
+        )
         analyzer_admin = aws.organizations.DelegatedAdministrator(
             "access-analyzer-admin",
             account_id=security_account_id,
@@ -48,6 +61,41 @@ class SecurityServices(pulumi.ComponentResource):
                 ctx, region, management, security, organization, security_account_id, analyzer_admin
             )
         self.register_outputs({})
+
+    def _enrollment_role(
+        self,
+        ctx: StackContext[OrgConfig],
+        security: aws.Provider,
+        security_account_id: pulumi.Output[str],
+        management_account_id: pulumi.Output[str],
+        workload_account_ids: list[pulumi.Output[str]],
+    ) -> aws.iam.Role:
+        opts = pulumi.ResourceOptions(parent=self, provider=security)
+        trust = pulumi.Output.all(management_account_id, *workload_account_ids).apply(
+            lambda ids: render(
+                enrollment_trust(ids[0], list(ids[1:])), DocumentKind.TRUST, "enrolment trust"
+            )
+        )
+        role = aws.iam.Role(
+            "security-enrollment",
+            name=ENROLLMENT_ROLE,
+            description="Stage stacks enrol their account as GuardDuty and Security Hub members",
+            assume_role_policy=trust,
+            max_session_duration=3600,
+            tags=ctx.naming.tags(
+                DataClass.INTERNAL, component=COMPONENT, principal=PrincipalType.PIPELINE
+            ),
+            opts=opts,
+        )
+        aws.iam.RolePolicy(
+            "security-enrollment",
+            role=role.name,
+            policy=security_account_id.apply(
+                lambda a: render(enrollment_permissions(a), DocumentKind.IDENTITY, "enrolment")
+            ),
+            opts=opts,
+        )
+        return role
 
     def _region(
         self,

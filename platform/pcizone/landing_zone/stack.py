@@ -11,13 +11,7 @@ from pcizone.config.models import OrgConfig
 from pcizone.config.stack_names import STAGES
 from pcizone.core.context import StackContext
 from pcizone.core.providers import management_provider
-from pcizone.landing_zone.github_oidc import GitHubAccess
-from pcizone.landing_zone.github_policies import (
-    deploy_subjects,
-    org_deploy_policy,
-    preview_subjects,
-    workload_deploy_policy,
-)
+from pcizone.landing_zone.github_access import github_access
 from pcizone.landing_zone.guardrails import Guardrails
 from pcizone.landing_zone.log_archive import AUDITOR_ROLE, LogArchive
 from pcizone.landing_zone.log_archive_policies import ArchiveFacts
@@ -27,8 +21,6 @@ from pcizone.landing_zone.security_services import SecurityServices
 from pcizone.landing_zone.trail import OrganizationTrail, trail_name
 from pcizone.landing_zone.trail_policies import trail_arn
 from pcizone.log_pipeline.names import stage_delivery_role_name
-
-MANAGEMENT = "management"
 
 
 def archive_facts(
@@ -63,7 +55,6 @@ def archive_facts(
 def build_landing_zone(ctx: StackContext[OrgConfig]) -> dict[str, Any]:
     """Declare the org stack's resources; returns its stack outputs (names are a contract)."""
     settings = ctx.config.organization
-    github = ctx.config.github
     management = management_provider(ctx.naming, ctx.config.region)
     org = Organization("organization", ctx, management)
     ids = org.account_ids()
@@ -92,36 +83,10 @@ def build_landing_zone(ctx: StackContext[OrgConfig]) -> dict[str, Any]:
         security=providers["security"],
         organization=org.organization,
         security_account_id=ids["security"],
+        management_account_id=management_id,
+        workload_account_ids=[ids[stage] for stage in STAGES],
     )
-    access = {
-        MANAGEMENT: GitHubAccess(
-            f"github-{MANAGEMENT}",
-            ctx.naming,
-            management,
-            account_id=management_id,
-            deploy_subjects=deploy_subjects(
-                github.repository, stage=None, deploy_branch=github.deploy_branch
-            ),
-            preview_subjects=preview_subjects(
-                github.repository, deploy_branch=github.deploy_branch
-            ),
-            deploy_policy=lambda account: org_deploy_policy(account, settings.member_role_name),
-        )
-    }
-    for stage in STAGES:
-        access[stage] = GitHubAccess(
-            f"github-{stage}",
-            ctx.naming,
-            providers[stage],
-            account_id=ids[stage],
-            deploy_subjects=deploy_subjects(
-                github.repository, stage=stage, deploy_branch=github.deploy_branch
-            ),
-            preview_subjects=preview_subjects(
-                github.repository, deploy_branch=github.deploy_branch
-            ),
-            deploy_policy=workload_deploy_policy,
-        )
+    access = github_access(ctx, management, providers, management_id, ids)
     return {
         "region": ctx.config.region,
         "organizationId": org.organization.id,
@@ -139,6 +104,7 @@ def build_landing_zone(ctx: StackContext[OrgConfig]) -> dict[str, Any]:
         "trailArn": trail.trail.arn,
         "trailLogGroupName": trail.log_group.name,
         "securityAlertsTopicArn": trail.alerts.arn,
+        "securityEnrollmentRoleArn": security.enrollment_role.arn,
         "guardDutyAdminDetectorIds": {r: d.id for r, d in security.detectors.items()},
         "githubOidcProviderArns": {key: a.provider_arn for key, a in access.items()},
         "ghaRoleArns": {key: a.role_arns() for key, a in access.items()},

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import threading
 import urllib.request
 from dataclasses import dataclass
@@ -28,6 +29,18 @@ MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account: requests with our
 ACCESS_KEY_ID = "pcizone-local"
 SECRET_ACCESS_KEY = "pcizone-local"  # noqa: S105
 _RESET_TIMEOUT_SECONDS = 10.0
+
+
+def port_is_free(port: int) -> bool:
+    """Could we listen on this loopback port right now?"""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the servers bind: connections of a previous run in TIME_WAIT do not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
 
 
 class EmulatorError(UserError):
@@ -116,17 +129,19 @@ class Emulator:
         from werkzeug.serving import make_server
 
         app = DomainDispatcherApplication(create_backend_app)
-        ports = [self.preferred_port, 0] if self.preferred_port else [0]
-        last: OSError | None = None
+        preferred = self.preferred_port
+        ports = [preferred, 0] if preferred and port_is_free(preferred) else [0]
         for port in ports:
             try:
-                # Bound here, not in the thread, so a taken port is an exception we can handle.
+                # Bound here, not in the thread, so a taken port is an error we can handle.
                 return make_server(
                     LOOPBACK, port, app, threaded=True, request_handler=MotoRequestHandler
                 )
-            except OSError as exc:
-                last = exc
-        raise EmulatorError(f"the AWS emulator could not listen on {LOOPBACK}: {last}")
+            except (OSError, SystemExit):
+                # werkzeug exits (it was written for a command line) when the port was taken
+                # between our check and its bind; then any free port will do.
+                continue
+        raise EmulatorError(f"the AWS emulator could not listen on any port of {LOOPBACK}")
 
     def _reset(self) -> None:
         """Empty every backend: moto's state is per process, and a test may have left some."""

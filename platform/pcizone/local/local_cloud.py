@@ -14,7 +14,6 @@ file): then the whole local cloud starts empty rather than half-trusted.
 from __future__ import annotations
 
 import secrets
-import socket
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,14 +26,13 @@ from pcizone.local.deploy.mocks import DeployedResource
 from pcizone.local.deploy.registry import FunctionBuilder
 from pcizone.local.deploy.services import LocalServices
 from pcizone.local.deploy.state import StackState, saved_generation
-from pcizone.local.emulator import Emulator, EmulatorEndpoint
+from pcizone.local.emulator import Emulator, EmulatorEndpoint, port_is_free
 from pcizone.local.lock import LocalCloudLock
 from pcizone.local.paths import LocalPaths
 from pcizone.local.postgres import PostgresServer
 from pcizone.local.postgres_standin import PostgresStandIn
 
 Progress = Callable[[str], None]
-_LOOPBACK = "127.0.0.1"
 
 
 class FunctionFailed(UserError):
@@ -145,8 +143,9 @@ class LocalCloud:
             project_dir=self.repo_root, code_root=self.paths.functions, standin=self.standin
         )
 
-    def deploy(self, stack: str, stack_outputs: Mapping[str, dict[str, Any]]) -> DeployResult:
-        target = DeployTarget(
+    def target(self) -> DeployTarget:
+        """What a deploy into this local cloud needs (see `pcizone.local.deploy.deployer`)."""
+        return DeployTarget(
             repo_root=self.repo_root,
             aws=self.aws,
             services=self.services,
@@ -154,9 +153,11 @@ class LocalCloud:
             previous_generation=self.previous_generation,
             hash_key=self.paths.hash_key(),
         )
+
+    def deploy(self, stack: str, stack_outputs: Mapping[str, dict[str, Any]]) -> DeployResult:
         return deploy_stack(
             stack,
-            target,
+            self.target(),
             state_path=self.paths.stack_state(stack),
             stack_outputs=dict(stack_outputs),
         )
@@ -237,18 +238,9 @@ class LocalCloud:
 
 
 def _start_postgres(paths: LocalPaths, preferred_port: int | None) -> PostgresServer:
-    port = preferred_port if preferred_port and _port_free(preferred_port) else None
+    port = preferred_port if preferred_port and port_is_free(preferred_port) else None
     server = PostgresServer(paths.postgres / "data", port=port)
     if not server.is_initialized:
         server.init()
     server.start()
     return server
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((_LOOPBACK, port))
-        except OSError:
-            return False
-    return True

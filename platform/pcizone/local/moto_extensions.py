@@ -29,7 +29,7 @@ def install() -> None:
     """Apply the fixes above to moto (idempotent)."""
     from moto.s3.models import FakeBucket
 
-    FakeBucket._log_permissions_enabled_policy = staticmethod(_logging_allowed_by_policy)
+    FakeBucket._log_permissions_enabled_policy = staticmethod(_logging_allowed_by_policy)  # type: ignore[method-assign]
 
 
 def _logging_allowed_by_policy(target_bucket: Any, target_prefix: str | None) -> bool:

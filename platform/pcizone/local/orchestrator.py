@@ -27,9 +27,13 @@ from pcizone.local.paths import LocalPaths
 
 if TYPE_CHECKING:
     from pcizone.local.runtime import LocalRuntime
+    from pcizone.local.scenario import ScenarioResult
     from pcizone.policy.verdict import PolicyVerdict
 
-Serve = Callable[["LocalRuntime"], None]
+Serve = Callable[["UpReport", "LocalRuntime"], None]
+FAILED_VISIBILITY_SECONDS = 1
+SCENARIO_TIMEOUT_SECONDS = 120.0
+SECONDS_PER_PAYMENT = 0.25  # generous: a laptop settles tens of payments per second
 
 
 class Progress(Protocol):
@@ -46,8 +50,9 @@ class UpRequest:
     repo_root: Path
     state_dir: Path | None = None  # default: <repo>/.state/local
     payments: int | None = None  # scenario size; None: the scenario's default
-    serve: Serve | None = None  # called with the running runtime after the scenario (--serve)
-    summary: Callable[[UpReport], None] | None = None  # called before serving
+    # --serve: called with the report so far and the running runtime after the scenario; it
+    # returns when serving should end (the runtime then drains and everything stops).
+    serve: Serve | None = None
 
 
 @dataclass
@@ -56,7 +61,7 @@ class UpReport:
     stacks: list[DeployResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # local substitutions and restores
     runtime: dict[str, Any] | None = None  # LocalRuntime.describe()
-    scenario: Any = None  # pcizone.local.scenario.ScenarioResult
+    scenario: ScenarioResult | None = None
     verdict: PolicyVerdict | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -113,8 +118,6 @@ def run_up(request: UpRequest, progress: Progress) -> UpReport:
             plan = runtime_plan(report.stacks[-1].resources, cloud.function_builder())
             report.notes.extend(plan.notes)
             _run_functions(request, cloud, plan, report, progress)
-        elif request.summary is not None:
-            request.summary(report)
     finally:
         with _timed(report, "stop"):
             cloud.stop()
@@ -129,12 +132,20 @@ def _run_functions(
     report: UpReport,
     progress: Progress,
 ) -> None:
-    from pcizone.local.runtime import LocalRuntime
+    from pcizone.local.runtime import LocalRuntime, RuntimeTuning
     from pcizone.local.scenario import run_scenario
 
     progress.step(f"starting {len(plan.functions)} functions in the local runtime")
+    # A failed message comes back after a second instead of the queue's visibility timeout,
+    # so the poison message reaches the DLQ within the scenario (the runtime notes it).
+    tuning = RuntimeTuning(failed_visibility_seconds=FAILED_VISIBILITY_SECONDS)
     runtime = LocalRuntime(
-        cloud.endpoint, plan.functions, plan.event_sources, plan.routes, cloud.paths.logs
+        cloud.endpoint,
+        plan.functions,
+        plan.event_sources,
+        plan.routes,
+        cloud.paths.logs,
+        tuning=tuning,
     )
     with _timed(report, "runtime start"):
         runtime.start()
@@ -149,11 +160,9 @@ def _run_functions(
                 {} if request.payments is None else {"payments": request.payments}
             )
             report.scenario = run_scenario(runtime, **kwargs)
-        if request.summary is not None:
-            request.summary(report)
         if request.serve is not None:
             progress.step(f"serving the API at {runtime.api_url} until Ctrl-C")
-            request.serve(runtime)
+            request.serve(report, runtime)
     finally:
         progress.step("stopping the local runtime (draining what is in flight)")
         runtime.stop(drain=True)

@@ -344,7 +344,9 @@ class PostgresServer:
                 parent.mkdir(mode=0o755)  # traversable by the server user
         self.data_dir.mkdir(mode=0o700, exist_ok=True)
         if any(self.data_dir.iterdir()):
-            raise PostgresError(f"{self.data_dir} is not empty; give init() an empty data directory")
+            raise PostgresError(
+                f"{self.data_dir} is not empty; give init() an empty data directory"
+            )
         _own_private_dir(self.data_dir)
 
     def _copy_template(self, template: Path) -> None:

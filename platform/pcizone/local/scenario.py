@@ -131,6 +131,14 @@ class _Client:
             raise ScenarioError(f"the local API address {api_url!r} has no host and port")
         self.host, self.port = parts.hostname, parts.port
         self._local = threading.local()
+        self._opened: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            connection.close()
 
     def post(self, body: bytes, key: str | None) -> HttpAnswer:
         headers = {"content-type": "application/json"}
@@ -170,6 +178,8 @@ class _Client:
                 self.host, self.port, timeout=_HTTP_TIMEOUT_SECONDS
             )
             self._local.connection = connection
+            with self._lock:
+                self._opened.append(connection)
         return connection
 
 
@@ -209,12 +219,15 @@ def run_scenario(
     client, run_id = _Client(api_url), _run_id()
     bodies = [_payment_body(run_id, i) for i in range(payments)]
     keys = [f"demo-{run_id}-p{i}" for i in range(payments)]
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, payments))) as pool:
-        answers = list(pool.map(client.post, bodies, keys))
-    duplicate = client.post(bodies[0], keys[0])
     card_body = json.loads(_payment_body(run_id, payments))
     card_body["payment_method"] = TEST_CARD_NUMBER
-    card = client.post(json.dumps(card_body).encode(), f"demo-{run_id}-card")
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, payments))) as pool:
+            answers = list(pool.map(client.post, bodies, keys))
+        duplicate = client.post(bodies[0], keys[0])
+        card = client.post(json.dumps(card_body).encode(), f"demo-{run_id}-card")
+    finally:
+        client.close()
     poison_id = _send_poison(runtime, wiring, run_id)
     ids = [_payment_id(a) for a in answers]
     deadline = started + timeout_seconds

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from pcizone.local.deploy.not_emulated import NOT_EMULATED
 from pcizone.local.orchestrator import UpReport
+from pcizone.local.scenario import ScenarioResult
 from pcizone.offline.model import redact
 
 _MAX_OUTPUT_WIDTH = 90
@@ -101,12 +102,47 @@ def _notes_table(report: UpReport) -> Table:
     return table
 
 
-def _print_scenario(scenario: Any, out: Console) -> None:
-    printer = getattr(scenario, "print", None)
-    if callable(printer):
-        printer(out)
-    else:
-        out.print(scenario)
+def _print_scenario(scenario: ScenarioResult, out: Console) -> None:
+    journeys = Table(title=f"Payments (scenario {scenario.run_id}, API {scenario.api_url})")
+    journeys.add_column("payment")
+    journeys.add_column("id")
+    journeys.add_column("HTTP", justify="right")
+    journeys.add_column("status")
+    journeys.add_column("journey", overflow="fold")
+    journeys.add_column("ms", justify="right")
+    for journey in scenario.journeys:
+        path = " -> ".join(f"{step.stage}: {step.detail}" for step in journey.steps)
+        journeys.add_row(
+            journey.label,
+            journey.payment_id or "-",
+            str(journey.http_status),
+            journey.status or "-",
+            path or "-",
+            f"{journey.latency_ms:.0f}" if journey.latency_ms is not None else "-",
+        )
+    out.print(journeys)
+    letters = Table(title="Dead-letter queue (audited, never redriven blindly)")
+    for column in ("message", "payment", "reason", "receives", "audited at"):
+        letters.add_column(column, overflow="fold")
+    for letter in scenario.dead_letters:
+        letters.add_row(
+            letter.message_id,
+            letter.payment_id or "-",
+            letter.reason,
+            str(letter.receive_count),
+            letter.audited_at.isoformat(timespec="seconds"),
+        )
+    if not scenario.dead_letters:
+        letters.add_row("-", "-", "nothing reached the dead-letter queue", "-", "-")
+    out.print(letters)
+    checks = Table(title=f"Expectations ({scenario.duration_seconds:.1f} s)")
+    checks.add_column("")
+    checks.add_column("expectation")
+    checks.add_column("detail", overflow="fold")
+    for expectation in scenario.expectations:
+        mark = "[green]held[/]" if expectation.passed else "[bold red]FAILED[/]"
+        checks.add_row(mark, expectation.name, expectation.detail)
+    out.print(checks)
 
 
 def _print_verdict(report: UpReport, out: Console) -> None:

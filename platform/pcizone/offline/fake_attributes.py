@@ -119,6 +119,17 @@ def _cluster(c: FakeContext) -> dict[str, Any]:
     }
 
 
+def _proxy(c: FakeContext) -> dict[str, Any]:
+    name = c.physical_name()
+    ident = f"prx-{c.digest(17)}"
+    return {
+        "id": name,
+        "name": name,
+        "arn": c.arn("rds", f"db-proxy:{ident}"),
+        "endpoint": f"{name}.proxy-{c.digest(12)}.{c.region}.rds.amazonaws.com",
+    }
+
+
 def _topic(c: FakeContext) -> dict[str, Any]:
     name = c.physical_name()
     arn = c.arn("sns", name)
@@ -153,6 +164,7 @@ FAKES: dict[str, Fake] = {
     "aws:ec2/routeTable:RouteTable": _prefixed("rtb", "ec2", "route-table"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": _prefixed("vpce", "ec2", "vpc-endpoint"),
     "aws:rds/cluster:Cluster": _cluster,
+    "aws:rds/proxy:Proxy": _proxy,
     "aws:sns/topic:Topic": _topic,
     "aws:secretsmanager/secret:Secret": _secret,
 }

@@ -90,21 +90,21 @@ class ProgramMocks(pulumi.runtime.Mocks):  # type: ignore[misc]
         return full, {"name": full, "outputs": outputs, "secretOutputNames": []}
 
     # -- invokes ---------------------------------------------------------------------------
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         target = self.target(args.provider or "")
         token = args.token  # an invoke token (function name), not a credential
         if token == "aws:index/getCallerIdentity:getCallerIdentity":  # noqa: S105
             account = target.account
             arn = f"arn:aws:sts::{account}:assumed-role/pcizone/offline"
-            return {"accountId": account, "arn": arn, "userId": "OFFLINE", "id": account}, None
+            return {"accountId": account, "arn": arn, "userId": "OFFLINE", "id": account}, []
         if token == "aws:index/getRegion:getRegion":  # noqa: S105
-            return {"name": target.region, "region": target.region, "id": target.region}, None
+            return {"name": target.region, "region": target.region, "id": target.region}, []
         if token == "aws:index/getPartition:getPartition":  # noqa: S105
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, None
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":  # noqa: S105
             names = [f"{target.region}{s}" for s in "abc"]
             ids = [f"{target.region[:3]}{target.region[-1]}-az{i}" for i in (1, 2, 3)]
-            return {"names": names, "zoneIds": ids, "id": target.region}, None
+            return {"names": names, "zoneIds": ids, "id": target.region}, []
         raise NotImplementedError(f"invoke {token} is not supported offline; avoid it or add it")
 
 

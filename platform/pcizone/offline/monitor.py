@@ -86,13 +86,43 @@ class RecordingMonitor(MockMonitor):  # type: ignore[misc]
             self.recorded[urn] = record
         return response
 
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        """Reads (StackReference, Resource.get) are in the engine's graph too."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if threading.current_thread() is not threading.main_thread():
+            self._ensure_thread_loop()
+        _current.urn = urn
+        try:
+            response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        finally:
+            _current.urn = None
+        registration = self.resources.get(urn)
+        record = RecordedResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            provider=self._provider_for(request, custom=True),
+            custom=True,
+            dependencies=tuple(sorted(set(request.dependencies))),
+            property_dependencies={},
+            inputs=decode_struct(request.properties),
+            wire=request.properties,
+            outputs={},  # a read's state is the referenced data, not part of this stack's plan
+            id=(registration.id or None) if registration else None,
+        )
+        with self._lock:
+            self.recorded[urn] = record
+        return response
+
     def Invoke(self, request: Any) -> Any:
         if threading.current_thread() is not threading.main_thread():
             self._ensure_thread_loop()
         return super().Invoke(request)  # type: ignore[no-untyped-call]
 
-    def _provider_for(self, request: Any) -> str | None:
-        if not request.custom or request.type.startswith("pulumi:providers:"):
+    def _provider_for(self, request: Any, *, custom: bool | None = None) -> str | None:
+        is_custom = request.custom if custom is None else custom
+        if not is_custom or request.type.startswith("pulumi:providers:"):
             return None
         if request.provider:
             return urns.provider_urn_of_reference(request.provider)

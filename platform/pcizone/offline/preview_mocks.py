@@ -14,10 +14,11 @@ from pcizone.offline.monitor import current_urn
 
 class PreviewMocks(ProgramMocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        if not args.custom:
-            return "", {}
+        # A StackReference is a read (ReadResource), which the SDK marks as not custom.
         if args.typ == urns.STACK_REFERENCE_TYPE:
             return self.stack_reference(args)
+        if not args.custom:
+            return "", {}
         if args.typ.startswith("pulumi:providers:"):
             self.register_provider(args)
             return f"{args.name}-provider", dict(args.inputs)

@@ -62,6 +62,7 @@ class PaymentFunction(pulumi.ComponentResource):
     ) -> None:
         """`statements` builds the role's policy from the function's own log group ARN."""
         super().__init__("pcizone:payments:Function", name, None, opts)
+        self.key = args.key
         function_name = naming.name(args.key)
         tags = naming.tags(DataClass.CARDHOLDER_DATA, component=f"payments-{args.key}")
         self.log_group = encrypted_log_group(

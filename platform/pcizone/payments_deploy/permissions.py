@@ -2,15 +2,18 @@
 
 Every function writes its own log group, sends X-Ray traces and attaches to the VPC; then:
 
-| function      | database user  | queue                           | keys                      |
-|---------------|----------------|---------------------------------|---------------------------|
-| api           | the app user   | send to the payments queue      | queue key: data key, read |
-| worker        | the app user   | receive/delete from the queue   | queue key: read           |
-| dlq-auditor   | the app user   | receive/delete from the DLQ     | queue key: read           |
-| outbox-relay  | the app user   | send to the payments queue      | queue key: data key, read |
-| migrator      | the master user| none                            | none                      |
+| function      | database user  | queue                                 | keys                      |
+|---------------|----------------|---------------------------------------|---------------------------|
+| api           | the app user   | send to the queue; failures to the DLQ| queue key: data key, read |
+| worker        | the app user   | receive/delete from the queue         | queue key: read           |
+| dlq-auditor   | the app user   | receive/delete from the DLQ           | queue key: read           |
+| outbox-relay  | the app user   | send to the queue; failures to the DLQ| queue key: data key, read |
+| migrator      | the master user| failures to the DLQ                   | queue key: data key, read |
 
-The worker alone reads the processor's API key (Stripe), through Secrets Manager only.
+"Failures to the DLQ": functions invoked other than by an SQS source send a failed
+asynchronous invocation to the DLQ (Lambda does it with the function's role), where the
+auditor records and alerts on it. The worker alone reads the processor's API key (Stripe),
+through Secrets Manager only.
 Resource `*` appears only where AWS offers no resource-level permission: X-Ray's trace calls
 and the EC2 network-interface calls Lambda makes for VPC attachment (the same set as AWS's
 AWSLambdaVPCAccessExecutionRole). PCI DSS 7.2.1, 7.2.2, 7.2.5.
@@ -39,6 +42,9 @@ PRODUCE_ACTIONS = ("sqs:SendMessage",)
 # SQS SSE: producers need a data key and consumers decrypt it (both for producers too).
 PRODUCE_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 CONSUME_KEY_ACTIONS = ("kms:Decrypt",)
+# Invoked by API Gateway, EventBridge or the deploy (not by an SQS source): their failed
+# asynchronous invocations go to the DLQ (service.py's FunctionEventInvokeConfig).
+ASYNC_FAILURES_TO_DLQ = frozenset({"api", "outbox-relay", "migrator"})
 # The only `*` resources, with the reason an auditor will ask for.
 UNSCOPED_ACTIONS = frozenset(TRACE_ACTIONS + VPC_ACTIONS)
 
@@ -85,13 +91,15 @@ def statements(function: Function, r: Resources) -> list[Statement]:
         allow("Tracing", TRACE_ACTIONS, ["*"]),
         allow("VpcAttachment", VPC_ACTIONS, ["*"]),
     ]
+    if function.value in ASYNC_FAILURES_TO_DLQ:
+        out.append(allow("AsyncFailuresToDeadLetters", PRODUCE_ACTIONS, [r.dlq_arn]))
+        out.append(allow("QueueKeyProduce", PRODUCE_KEY_ACTIONS, [r.queue_key_arn]))
     if function is Function.MIGRATOR:
         out.append(allow("ConnectAsAdmin", ["rds-db:connect"], [r.db_user_arn(r.admin_user)]))
         return out
     out.append(allow("ConnectAsAppUser", ["rds-db:connect"], [r.db_user_arn(r.db_user)]))
     if function in (Function.API, Function.OUTBOX_RELAY):
         out.append(allow("SendPayments", PRODUCE_ACTIONS, [r.queue_arn]))
-        out.append(allow("QueueKeyProduce", PRODUCE_KEY_ACTIONS, [r.queue_key_arn]))
     elif function is Function.WORKER:
         out.append(allow("ConsumePayments", CONSUME_ACTIONS, [r.queue_arn]))
         out.append(allow("QueueKeyConsume", CONSUME_KEY_ACTIONS, [r.queue_key_arn]))

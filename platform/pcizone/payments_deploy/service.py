@@ -169,6 +169,8 @@ class PaymentsService(pulumi.ComponentResource):
         auditor = deploy(Function.DLQ_AUDITOR, settings.auditor, [migrated])
         relay = deploy(Function.OUTBOX_RELAY, settings.outbox_relay, [migrated])
         self._event_sources(name, settings, worker, auditor, naming, placement)
+        for function in (migrator, api, relay):
+            self._async_failures_to_dlq(name, function, placement)
         self._relay_schedule(name, settings, relay, naming, placement)
         self.api = PaymentsApi(
             f"{name}-http",
@@ -257,6 +259,27 @@ class PaymentsService(pulumi.ComponentResource):
             scaling_config=aws.lambda_.EventSourceMappingScalingConfigArgs(maximum_concurrency=2),
             tags=tags,
             opts=placement.opts(self, depends_on=[auditor.policy]),
+        )
+
+    def _async_failures_to_dlq(
+        self, name: str, function: PaymentFunction, placement: Placement
+    ) -> None:
+        """A failed asynchronous invocation is kept on the DLQ, where the auditor records it.
+
+        No retries: the API and the migrator are called synchronously (an asynchronous call is
+        not ours and should not run twice); the relay's next scheduled run is its retry.
+        """
+        aws.lambda_.FunctionEventInvokeConfig(
+            f"{name}-{function.key}-async",
+            function_name=function.function.name,
+            maximum_retry_attempts=0,
+            maximum_event_age_in_seconds=300,
+            destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
+                on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
+                    destination=self.queues.dlq.arn
+                )
+            ),
+            opts=placement.opts(self, depends_on=[function.policy]),
         )
 
     def _relay_schedule(

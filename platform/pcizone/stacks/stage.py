@@ -21,7 +21,7 @@ from pcizone.config.models import StageConfig
 from pcizone.core.context import StackContext
 from pcizone.core.providers import account_provider
 from pcizone.data.aurora import MASTER_USERNAME
-from pcizone.data.backup import BackupPlan, CopyTarget
+from pcizone.data.backup import BackupPlan, DrBackup
 from pcizone.data.database import Database, DatabaseArgs, DatabaseSite
 from pcizone.data.key_policy import KeyClass
 from pcizone.data.keys import DataKeys
@@ -98,9 +98,16 @@ def build(ctx: StackContext[StageConfig]) -> None:
         settings=config.backup,
         cluster_arn=database.primary.cluster.arn,
         key_arn=keys.arn(KeyClass.CARDHOLDER_DATA),
-        copy_to=(
-            CopyTarget(dr.placement, dr.keys.arn(KeyClass.CARDHOLDER_DATA))
-            if dr is not None and config.backup.cross_region_copy
+        dr=(
+            DrBackup(
+                placement=dr.placement,
+                key_arn=dr.keys.arn(KeyClass.CARDHOLDER_DATA),
+                copy_primary=config.backup.cross_region_copy,
+                secondary_cluster_arn=(
+                    database.secondary.cluster.arn if database.secondary is not None else None
+                ),
+            )
+            if dr is not None
             else None
         ),
         naming=naming,

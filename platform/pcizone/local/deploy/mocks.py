@@ -132,10 +132,11 @@ class LocalCloudMocks(ProgramMocks):
 
     # -- resources -------------------------------------------------------------------------
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        if not args.custom:
-            return "", {}
+        # A StackReference is a read (ReadResource), which the SDK marks as not custom.
         if args.typ == urns.STACK_REFERENCE_TYPE:
             return self.stack_reference(args)
+        if not args.custom:
+            return "", {}
         if args.typ.startswith("pulumi:providers:"):
             self.register_provider(args)
             urn = current_urn() or args.name
@@ -177,7 +178,7 @@ class LocalCloudMocks(ProgramMocks):
         entry = ResourceState(
             urn=urn,
             type=args.typ,
-            id=deployed.id,
+            id=tokenize(deployed.id, self.aws.endpoint.url),
             placement=placement,
             inputs=normalized,
             outputs=tokenize(deployed.outputs, self.aws.endpoint.url),
@@ -274,7 +275,9 @@ def _planned_action(
 def deployed_from_state(previous: ResourceState | None, emulator_url: str) -> Deployed | None:
     if previous is None:
         return None
-    return Deployed(previous.id, detokenize(previous.outputs, emulator_url))
+    return Deployed(
+        detokenize(previous.id, emulator_url), detokenize(previous.outputs, emulator_url)
+    )
 
 
 def _context_at(ctx: ResourceContext, placement: Placement) -> ResourceContext:

@@ -23,7 +23,8 @@ EMULATOR_TOKEN = "{{emulator}}"  # noqa: S105 - a placeholder for a URL, not a p
 def normalize(value: Any, *, key: bytes, emulator_url: str, base: Path) -> Any:
     """The comparable, storable form of a decoded input value (see the module docstring)."""
     if isinstance(value, Secret):
-        plain = json.dumps(_plain(value.value), sort_keys=True, default=str)
+        # Tokenized first: a whole block may be secret (the SDK marks the top-level property).
+        plain = json.dumps(tokenize(_plain(value.value), emulator_url), sort_keys=True, default=str)
         return {"secret": hmac.new(key, plain.encode(), hashlib.sha256).hexdigest()}
     if is_archive(value):
         try:

@@ -7,7 +7,8 @@ mappings and an HTTP API, against the emulator.
 `stop(drain=True)` (also on leaving the `with` block) stops taking HTTP requests and polling,
 lets every invocation in flight finish and its batch be deleted or left for redelivery, then
 ends the environments: no message is lost. `stop(drain=False)` kills environments at once;
-their batches are not deleted and come back after the visibility timeout.
+their batches are not deleted and come back after the visibility timeout, and a poller still
+inside a long poll releases whatever that last receive returns.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from pcizone.local.runtime.sqs_poller import SqsEventSource
 
 RUNTIME_LOG = "local-runtime.log"
 _STOP_GRACE_SECONDS = 10.0
+_NO_DRAIN_JOIN_SECONDS = 0.3
 
 
 def _check_references(
@@ -173,8 +175,11 @@ class LocalRuntime:
             if not drain:  # kill what runs now: its batches fail and stay on their queues
                 for pool in self._pools.values():
                     pool.close(drain=False, timeout=timeout)
+            # Without drain, a poller still inside a long poll is not waited for: it ends with
+            # that receive and releases whatever the receive returned.
+            join_timeout = timeout if drain else _NO_DRAIN_JOIN_SECONDS
             for source in self._sources:
-                if not source.join(timeout) and self._events is not None:
+                if not source.join(join_timeout) and drain and self._events is not None:
                     self._events.event("mapping_stop_timeout", queue=source.spec.queue_name)
             for pool in self._pools.values():
                 pool.close(drain=drain, timeout=timeout)

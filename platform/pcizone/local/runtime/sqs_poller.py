@@ -17,13 +17,14 @@ without drain, a held batch that was not yet invoked is released (made visible a
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
 from typing import Any
 
 from pcizone.local.runtime.credentials import AssumedRole
-from pcizone.local.runtime.errors import RuntimeConfigError
+from pcizone.local.runtime.errors import LocalRuntimeError, RuntimeConfigError
 from pcizone.local.runtime.invocation import InvocationOutcome
 from pcizone.local.runtime.logs import EventLog
 from pcizone.local.runtime.pool import FunctionPool, PoolClosed
@@ -35,10 +36,20 @@ from pcizone.local.runtime.sqs_event import (
     whole_batch_failure,
 )
 
-_SQS_BATCH_LIMIT = (
-    10  # entries per ReceiveMessage, DeleteMessageBatch, ChangeMessageVisibilityBatch
-)
+# Entries per ReceiveMessage, DeleteMessageBatch and ChangeMessageVisibilityBatch.
+_SQS_BATCH_LIMIT = 10
 _READ_TIMEOUT_MARGIN_SECONDS = 10
+
+# moto's ReceiveMessage is not atomic: two receives running at once on one queue can both take
+# the same message (seen on FIFO queues, where it breaks group order). The pollers of a queue
+# therefore take turns; a receive returns as soon as a message is there, so turns are short.
+_RECEIVE_LOCKS: dict[str, threading.Lock] = {}
+_RECEIVE_LOCKS_GUARD = threading.Lock()
+
+
+def _receive_lock(queue_arn: str) -> threading.Lock:
+    with _RECEIVE_LOCKS_GUARD:
+        return _RECEIVE_LOCKS.setdefault(queue_arn, threading.Lock())
 
 
 def _boto_errors() -> tuple[type[BaseException], ...]:
@@ -77,14 +88,13 @@ class SqsEventSource:
         self._drain = True
         self._threads: list[threading.Thread] = []
         self._read_timeout = tuning.poll_wait_seconds + _READ_TIMEOUT_MARGIN_SECONDS
+        self._receive_lock = _receive_lock(spec.queue_arn)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def check_queue(self) -> None:
         """Refuse what AWS's CreateEventSourceMapping refuses, and take the queue over from
         moto's own (Docker-backed) mapping, which would otherwise consume its messages."""
-        import json
-
         spec = self.spec
         where = f"event source {spec.queue_name} -> {spec.function_name}"
         sqs = self.role.client("sqs")
@@ -160,13 +170,14 @@ class SqsEventSource:
 
     def _run(self) -> None:
         low, high = self.tuning.error_backoff_seconds
+        receive_errors: tuple[type[BaseException], ...] = (*_boto_errors(), LocalRuntimeError)
         delay = 0.0
         while not self._stop.is_set():
             if delay:
                 self._stop.wait(delay)
             try:
                 batch = self._gather()
-            except _boto_errors() as exc:
+            except receive_errors as exc:  # SQS down or throttling, STS refusing credentials
                 self._events.event(
                     "receive_failed", queue=self.spec.queue_name, error=_error_code(exc)
                 )
@@ -178,7 +189,16 @@ class SqsEventSource:
             if self._stop.is_set() and not self._drain:
                 self._change_visibility(batch, 0, "released")
                 return
-            healthy = self._process(batch)
+            try:
+                healthy = self._process(batch)
+            except Exception as exc:  # a poller must outlive any one batch; SQS redelivers it
+                self._events.event(
+                    "batch_abandoned",
+                    queue=self.spec.queue_name,
+                    error=type(exc).__name__,
+                    message_ids=[m.get("MessageId") for m in batch],
+                )
+                healthy = False
             delay = 0.0 if healthy else min(high, max(low, delay * 2))
 
     def _gather(self) -> list[dict[str, Any]]:
@@ -195,13 +215,16 @@ class SqsEventSource:
                 if remaining <= 0 or self._stop.is_set():
                     break
                 wait = max(1, min(self.tuning.poll_wait_seconds, math.ceil(remaining)))
-            response = sqs.receive_message(
-                QueueUrl=spec.queue_url,
-                MaxNumberOfMessages=min(_SQS_BATCH_LIMIT, spec.batch_size - len(batch)),
-                WaitTimeSeconds=wait,
-                MessageSystemAttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            )
+            with self._receive_lock:
+                if self._stop.is_set() and not batch:  # waited for our turn while stopping
+                    break
+                response = sqs.receive_message(
+                    QueueUrl=spec.queue_url,
+                    MaxNumberOfMessages=min(_SQS_BATCH_LIMIT, spec.batch_size - len(batch)),
+                    WaitTimeSeconds=wait,
+                    MessageSystemAttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                )
             messages = response.get("Messages", [])
             batch.extend(messages)
             if window_end is None:
