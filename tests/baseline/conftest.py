@@ -7,7 +7,6 @@ their own. The org stack runs first, as a stage deploy needs it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,40 +18,9 @@ from pcizone.offline import urns
 from pcizone.offline.model import RecordedResource, RecordedRun, unwrap
 from pcizone.offline.preview_mocks import PreviewMocks
 from pcizone.offline.runner import run_program, run_stack
-from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
 PROGRAM = Path(__file__).parent / "programs" / "stage_foundation.py"
 STAGES = ("dev", "staging", "prod")
-
-
-class StageMocks(PreviewMocks):
-    """PreviewMocks as the stage stacks need them.
-
-    A StackReference is a read (MockResourceArgs.custom is None), which PreviewMocks takes for a
-    component, so every org output would be unknown; and pulumi 3.272's mock monitor iterates
-    the failures of an invoke, so they must be a list. The SDK also gives the worker thread of
-    a read an event loop nobody closes; `close` does. (Reported to the owner of
-    pcizone.offline; harmless once fixed there.)
-    """
-
-    def __init__(self, *, region: str, stack_outputs: dict[str, dict[str, Any]]) -> None:
-        super().__init__(region=region, stack_outputs=stack_outputs)
-        self._read_loops: list[asyncio.AbstractEventLoop] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        if args.typ == urns.STACK_REFERENCE_TYPE:
-            self._read_loops.append(asyncio.get_event_loop_policy().get_event_loop())
-            return self.stack_reference(args)
-        return super().new_resource(args)
-
-    def close(self) -> None:
-        for loop in self._read_loops:
-            if not loop.is_closed():
-                loop.close()
-
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        result, failures = super().call(args)
-        return result, list(failures or [])
 
 
 class Recorded:
@@ -103,19 +71,15 @@ def org_outputs(org_run: Recorded) -> dict[str, Any]:
 
 def run_foundation(stage: str, org_outputs: dict[str, Any]) -> Recorded:
     identity, config, raw = load_stack_config(stage)
-    mocks = StageMocks(region=config.region, stack_outputs={"org": org_outputs})
-    try:
-        run = run_program(
-            PROGRAM,
-            stack=stage,
-            config=raw.as_engine_strings(),
-            secret_keys=raw.secret_keys,
-            mocks=mocks,
-            kind=identity.kind.value,
-            stage=identity.stage,
-        )
-    finally:
-        mocks.close()
+    run = run_program(
+        PROGRAM,
+        stack=stage,
+        config=raw.as_engine_strings(),
+        secret_keys=raw.secret_keys,
+        mocks=PreviewMocks(region=config.region, stack_outputs={"org": org_outputs}),
+        kind=identity.kind.value,
+        stage=identity.stage,
+    )
     return Recorded(run)
 
 

@@ -101,7 +101,7 @@ def test_global_replica_lag_alarm_lives_in_the_dr_region_against_the_rpo() -> No
     assert alarm.inputs["dimensions"] == {"DBClusterIdentifier": out["secondaryClusterId"]}
     assert alarm.inputs["threshold"] == config.dr.rpo_seconds * 1000
     assert alarm.inputs["treatMissingData"] == "breaching"
-    dr_topic = one(recorded.resources, TOPIC, "dr-alerts-topic")
+    dr_topic = one(recorded.resources, TOPIC, "alerts-dr-topic")
     assert provider_region(recorded, dr_topic) == "eu-central-1"
     assert alarm.inputs["alarmActions"] == [dr_topic.outputs["arn"]]
     assert dr_topic.inputs["kmsMasterKeyId"] != out["keyArns"]["queues"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -10,10 +11,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from data_plane_runs import one, run
+from data_plane_runs import one, outputs, run
 from payments.handlers import migrator
 from pcizone.config.loader import find_repo_root
-from pcizone.payments_deploy import layer, layer_lock
+from pcizone.offline.errors import ProgramError
+from pcizone.offline.runner import run_stack
+from pcizone.payments_deploy import layer, layer_artifact, layer_lock
 from pcizone.payments_deploy.archive import lambda_code_hash, sha256_hex, zip_bytes
 from pcizone.payments_deploy.code_package import build_code_package
 
@@ -163,3 +166,38 @@ def test_status_needs_no_network(capsys: pytest.CaptureFixture[str]) -> None:
     line = capsys.readouterr().out
     assert line.startswith("layer build/layer/payments-deps-")
     assert "psycopg-binary==3.3.9" in line
+
+
+def _lock_for_a_layer_nobody_built(tmp_path: Path) -> layer_lock.LayerLock:
+    data = json.loads(layer_lock.LOCK_FILE.read_text())
+    data["layerSha256"] = hashlib.sha256(b"a layer this machine never built").hexdigest()
+    path = tmp_path / "layer.lock.json"
+    path.write_text(json.dumps(data))
+    return layer_lock.read_lock(path)
+
+
+def test_without_the_built_layer_a_preview_still_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lock = _lock_for_a_layer_nobody_built(tmp_path)
+    monkeypatch.setattr(layer_lock, "LOCK_FILE", tmp_path / "layer.lock.json")
+    assert not (REPO / lock.artifact_path).exists()
+    recorded = run_stack("dev-alice", stack_outputs={"org": outputs("org"), "dev": outputs("dev")})
+    version = one(recorded.resources, "aws:lambda/layerVersion:LayerVersion", "payments-layer")
+    assert version.inputs["code"].path == lock.artifact_path
+    assert version.inputs["code"].sha256 is None  # nothing read: the file does not exist
+    assert version.inputs["sourceCodeHash"] == lock.lambda_hash
+
+
+def test_a_real_deploy_without_the_built_layer_stops_with_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lock = _lock_for_a_layer_nobody_built(tmp_path)
+    monkeypatch.setattr(layer_lock, "LOCK_FILE", tmp_path / "layer.lock.json")
+    monkeypatch.setattr(layer_artifact, "_deploying_for_real", lambda: True)
+    with pytest.raises(ProgramError) as raised:
+        run_stack("dev-alice", stack_outputs={"org": outputs("org"), "dev": outputs("dev")})
+    assert (
+        f"the Lambda dependency layer {lock.artifact_path} is not built: run `make layer`"
+        in str(raised.value)
+    )

@@ -148,7 +148,39 @@ def _policy(c: FakeContext) -> dict[str, Any]:
     return {"id": arn, "arn": arn, "name": name}
 
 
+def _ou(c: FakeContext) -> dict[str, Any]:
+    ident = f"ou-{c.digest(4)}-{c.digest(12)[4:12]}"
+    return {"id": ident, "arn": f"arn:aws:organizations::{c.account}:ou/o-offline/{ident}"}
+
+
+def _named_arn(service: str, kind: str, key: str = "name") -> Fake:
+    def fake(c: FakeContext) -> dict[str, Any]:
+        name = c.physical_name(key)
+        arn = c.arn(service, f"{kind}/{name}")
+        return {"id": arn if service in {"cloudtrail", "firehose"} else name, "arn": arn, "name": name}
+
+    return fake
+
+
+def _oidc_provider(c: FakeContext) -> dict[str, Any]:
+    url = str(c.inputs.get("url") or "https://token.actions.githubusercontent.com")
+    arn = c.arn("iam", f"oidc-provider/{url.removeprefix('https://')}", regional=False)
+    return {"id": arn, "arn": arn}
+
+
+def _detector(c: FakeContext) -> dict[str, Any]:
+    ident = c.digest(32)
+    return {"id": ident, "arn": c.arn("guardduty", f"detector/{ident}")}
+
+
 FAKES: dict[str, Fake] = {
+    "aws:organizations/organizationalUnit:OrganizationalUnit": _ou,
+    "aws:cloudtrail/trail:Trail": _named_arn("cloudtrail", "trail"),
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": _named_arn(
+        "firehose", "deliverystream"
+    ),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "aws:guardduty/detector:Detector": _detector,
     "aws:organizations/account:Account": _account,
     "aws:organizations/organization:Organization": _organization,
     "aws:kms/key:Key": _kms_key,

@@ -26,8 +26,8 @@ from pathlib import Path
 from pcizone.config.loader import find_repo_root
 from pcizone.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, UserError
 from pcizone.payments_deploy.archive import sha256_hex, tree_files, write_if_changed, zip_bytes
+from pcizone.payments_deploy import layer_lock
 from pcizone.payments_deploy.layer_lock import (
-    LOCK_FILE,
     OUTPUT,
     PLATFORMS,
     PYTHON_VERSION,
@@ -115,7 +115,7 @@ def build(root: Path) -> str:
 
 def relock(root: Path) -> LayerLock:
     """Re-download the pinned versions, record their hashes, build, record the layer's hash."""
-    pins = _pins_without_hashes(LOCK_FILE)
+    pins = _pins_without_hashes(layer_lock.LOCK_FILE)
     cache = root / OUTPUT / "pip-cache"
     hashed: list[Pin] = []
     with tempfile.TemporaryDirectory(prefix="pcizone-wheels-") as tmp:

@@ -74,7 +74,8 @@ class LayerLock:
         return json.dumps(data, indent=2) + "\n"
 
 
-def read_lock(path: Path = LOCK_FILE) -> LayerLock:
+def read_lock(path: Path | None = None) -> LayerLock:
+    path = path or LOCK_FILE
     where = f"{path.parent.name}/{path.name}"
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
@@ -102,5 +103,5 @@ def read_lock(path: Path = LOCK_FILE) -> LayerLock:
     return lock
 
 
-def write_lock(lock: LayerLock, path: Path = LOCK_FILE) -> None:
-    path.write_text(lock.to_json(), encoding="utf-8")
+def write_lock(lock: LayerLock, path: Path | None = None) -> None:
+    (path or LOCK_FILE).write_text(lock.to_json(), encoding="utf-8")

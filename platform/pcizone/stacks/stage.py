@@ -13,8 +13,7 @@ from typing import Any
 
 import pulumi
 
-from pcizone.alerts import alarms
-from pcizone.alerts.topic import AlarmTopic
+from pcizone.alerts.stage_alerts import ReplicaLagWatch, StageAlerts
 from pcizone.baseline.foundation import AccountFoundation, build_account_foundation
 from pcizone.config.loader import find_repo_root
 from pcizone.config.models import StageConfig
@@ -113,37 +112,28 @@ def build(ctx: StackContext[StageConfig]) -> None:
         naming=naming,
         placement=home,
     )
-    topic = AlarmTopic(
+    alerts = StageAlerts(
         "alerts",
         emails=config.alerts.emails,
         key_arn=keys.arn(KeyClass.QUEUES),
+        cluster_id=database.primary.cluster.id,
+        replica_lag=(
+            ReplicaLagWatch(
+                placement=dr.placement,
+                key_arn=dr.keys.arn(KeyClass.QUEUES),
+                secondary_cluster_id=database.secondary.cluster.id,
+                rpo_seconds=config.dr.rpo_seconds,
+            )
+            if dr is not None and database.secondary is not None
+            else None
+        ),
         naming=naming,
         placement=home,
     )
-    alarm_root = pulumi.ComponentResource("pcizone:alerts:Alarms", "alarms")
-    alarms.aurora_cpu(
-        alarms.AlarmTarget(naming, home, topic.topic.arn, alarm_root),
-        "aurora-cpu",
-        database.primary.cluster.id,
-    )
-    if dr is not None and database.secondary is not None:
-        dr_topic = AlarmTopic(
-            "dr-alerts",
-            emails=config.alerts.emails,
-            key_arn=dr.keys.arn(KeyClass.QUEUES),
-            naming=naming,
-            placement=dr.placement,
-            name_suffix="-dr",
-        )
-        alarms.global_replica_lag(
-            alarms.AlarmTarget(naming, dr.placement, dr_topic.topic.arn, alarm_root),
-            "aurora-global-lag",
-            database.secondary.cluster.id,
-            config.dr.rpo_seconds,
-        )
-    export_stage(ctx, account_id, keys, foundation, network, database, topic.topic.arn, dr)
+    topic_arn = alerts.topic.topic.arn
+    export_stage(ctx, account_id, keys, foundation, network, database, topic_arn, dr)
     if config.payments is not None:
-        _payments(ctx, home, keys, foundation, network, database, topic.topic.arn)
+        _payments(ctx, home, keys, foundation, network, database, topic_arn)
 
 
 def _account_of(ids: Any, stage: str) -> str:

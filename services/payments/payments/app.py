@@ -69,6 +69,15 @@ class App:
         return build_processor(self.settings, self.connect)
 
 
+    def close(self) -> None:
+        """Close what this App opened (its connection, the fake processor's journal one)."""
+        if "db" in self.__dict__:
+            self.db.close()
+        close_processor = getattr(self.__dict__.get("processor"), "close", None)
+        if callable(close_processor):
+            close_processor()
+
+
 _APPS: dict[str, App] = {}
 _LOCK = threading.Lock()
 
@@ -90,8 +99,10 @@ def install(app: App) -> None:
 
 
 def uninstall(component: str | None = None) -> None:
+    """Forget (and close) the container's App for `component`, or all of them."""
     with _LOCK:
-        if component is None:
-            _APPS.clear()
-        else:
-            _APPS.pop(component, None)
+        names = list(_APPS) if component is None else [component]
+        for name in names:
+            app = _APPS.pop(name, None)
+            if app is not None:
+                app.close()

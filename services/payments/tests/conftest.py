@@ -217,10 +217,7 @@ def make_app(db: PaymentsDatabase, sqs: Any, queues: Queues) -> Iterator[Callabl
 
     yield build
     for app in made:
-        app.db.close()
-        processor = app.__dict__.get("processor")
-        if processor is not None and hasattr(processor, "close"):
-            processor.close()
+        app.close()
 
 
 # -- helpers, handed to tests through the `kit` fixture (importlib mode: no conftest imports)
@@ -348,3 +345,12 @@ class Kit:
 @pytest.fixture
 def kit() -> type[Kit]:
     return Kit
+
+
+
+@pytest.fixture(autouse=True)
+def _tmp_gc() -> Iterator[None]:
+    yield
+    import gc
+
+    gc.collect()

@@ -314,9 +314,5 @@ def test_lambda_handler_reads_its_config_and_endpoint_from_the_environment(
         with pytest.raises(ConfigError, match="missing environment variable PAYMENTS_DB_HOST"):
             api_handler.handler(event, None)
     finally:
-        for component in ("api",):
-            installed = app_module._APPS.get(component)
-            if installed is not None:
-                installed.db.close()
         app_module.uninstall()
         aws.forget_clients()

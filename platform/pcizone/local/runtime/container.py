@@ -27,6 +27,7 @@ from pcizone.local.runtime.lambda_context import LambdaContext
 from pcizone.local.runtime.protocol import Answer, ProtocolError, decode_request, encode_answer
 
 Handler = Callable[[Any, LambdaContext], Any]
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous response payload limit
 
 
 class InitError(Exception):
@@ -118,12 +119,20 @@ class Environment:
             try:
                 result_json = json.dumps(result, separators=(",", ":"))
             except (TypeError, ValueError) as exc:
-                raise MarshalError(f"Unable to marshal response: {exc}") from None
+                raise MarshalError(
+                    "Runtime.MarshalError", f"Unable to marshal response: {exc}"
+                ) from None
+            if len(result_json) > MAX_RESPONSE_BYTES:
+                raise MarshalError(
+                    "Function.ResponseSizeTooLarge",
+                    f"Response payload size ({len(result_json)} bytes) exceeded maximum allowed"
+                    f" payload size ({MAX_RESPONSE_BYTES} bytes).",
+                )
         except MarshalError as exc:
             answer = Answer(
-                "error", request_id, error_type="Runtime.MarshalError", error_message=str(exc)
+                "error", request_id, error_type=exc.error_type, error_message=exc.message
             )
-            _print(f"[ERROR] Runtime.MarshalError: {exc}")
+            _print(f"[ERROR] {exc.error_type}: {exc.message}")
         except Exception as exc:  # the handler's own failure is an answer, not our crash
             error_type, message, stack = _print_error(exc)
             answer = Answer(
@@ -147,7 +156,12 @@ class Environment:
 
 
 class MarshalError(Exception):
-    """The handler returned something JSON cannot carry."""
+    """The handler's answer cannot be sent back: not JSON, or over Lambda's 6 MB."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
 
 
 def main(argv: list[str] | None = None) -> int:

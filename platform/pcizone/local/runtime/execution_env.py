@@ -41,6 +41,7 @@ CONTAINER_MODULE = "pcizone.local.runtime.container"
 _STOP_GRACE_SECONDS = 2.0
 _PUMP_JOIN_SECONDS = 2.0
 _REPORT_PREFIX = "REPORT RequestId: "
+_MAX_LOG_LINE_BYTES = 256 * 1024
 
 
 class _Closed:
@@ -324,7 +325,8 @@ class ExecutionEnvironment:
 
     def _pump_log(self, stream: IO[bytes]) -> None:
         with stream:
-            for raw in stream:
+            # Bounded reads: a handler printing without newlines cannot grow this process.
+            for raw in iter(lambda: stream.readline(_MAX_LOG_LINE_BYTES), b""):
                 line = raw.decode("utf-8", "replace")
                 self._log.write_line(line)
                 if line.startswith(_REPORT_PREFIX):

@@ -7,8 +7,9 @@ synchronously; the answer becomes the response. What API Gateway answers itself:
 - 413 `Request Entity Too Large`: a body over 10 MB (API Gateway's payload limit) or an event
   over 6 MB (Lambda's synchronous invocation limit);
 - 400 `Bad Request`: an unreadable request (bad Content-Length, broken chunked encoding);
-- 500 `Internal Server Error`: the function raised, timed out, crashed or could not start;
-- 502 `Internal Server Error`: its answer is malformed or over 6 MB;
+- 500 `Internal Server Error`: the function raised, timed out, crashed, could not start, or
+  answered more than 6 MB;
+- 502 `Internal Server Error`: its answer is malformed;
 - 429 `Too Many Requests`: the function stayed at its concurrency limit;
 - 503 `Service Unavailable`: the integration took over 30 s, or the runtime is stopping.
 
@@ -184,11 +185,6 @@ class LocalHttpApi:
             return json_response(429, "Too Many Requests"), fields
         if not outcome.ok:
             return json_response(500, "Internal Server Error"), fields
-        if len(outcome.result_json) > MAX_INVOKE_PAYLOAD_BYTES:
-            return json_response(502, "Internal Server Error"), {
-                **fields,
-                "reason": "answer over 6 MB",
-            }
         try:
             return map_answer(outcome.result()), fields
         except MalformedAnswer as exc:

@@ -15,6 +15,7 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +35,16 @@ from pcizone.local.runtime.protocol import Request
 from pcizone.local.runtime.specs import FunctionSpec, RuntimeTuning
 
 _REUSABLE_AFTER = frozenset({"ok", "error"})  # a handler error leaves the environment intact
+
+
+def run_all(calls: Sequence[Callable[[], None]]) -> None:
+    """Run the calls on threads of their own and wait for all: a Python process takes a few
+    tenths of a second to exit, and environments are many."""
+    threads = [threading.Thread(target=call, daemon=True) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 class PoolClosed(LocalRuntimeError):
@@ -256,11 +267,7 @@ class FunctionPool:
             idle, self._idle = self._idle, []
             busy = list(self._busy)
             self._cond.notify_all()
-        for environment in idle:
-            environment.stop()
-        if not drain:
-            for environment in busy:
-                environment.kill()
+        run_all([e.stop for e in idle] + ([] if drain else [e.kill for e in busy]))
         deadline = time.monotonic() + timeout
         with self._cond:
             while self._busy or self._starting:
@@ -269,8 +276,7 @@ class FunctionPool:
                     break
                 self._cond.wait(remaining)
             leftover = list(self._busy)
-        for environment in leftover:
-            environment.kill()
+        run_all([e.kill for e in leftover])
 
     def environments(self) -> list[EnvironmentInfo]:
         with self._cond:

@@ -17,6 +17,7 @@ import json
 import secrets
 import threading
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -33,7 +34,7 @@ from pcizone.local.runtime.http_routes import RouteTable
 from pcizone.local.runtime.http_server import MAX_INVOKE_PAYLOAD_BYTES, LocalHttpApi
 from pcizone.local.runtime.invocation import InvocationOutcome
 from pcizone.local.runtime.logs import EventLog, LineLog
-from pcizone.local.runtime.pool import EnvironmentInfo, FunctionPool
+from pcizone.local.runtime.pool import EnvironmentInfo, FunctionPool, run_all
 from pcizone.local.runtime.specs import (
     EventSourceSpec,
     FunctionSpec,
@@ -173,16 +174,16 @@ class LocalRuntime:
             for source in self._sources:
                 source.request_stop(drain)
             if not drain:  # kill what runs now: its batches fail and stay on their queues
-                for pool in self._pools.values():
-                    pool.close(drain=False, timeout=timeout)
+                run_all(
+                    [partial(p.close, drain=False, timeout=timeout) for p in self._pools.values()]
+                )
             # Without drain, a poller still inside a long poll is not waited for: it ends with
             # that receive and releases whatever the receive returned.
             join_timeout = timeout if drain else _NO_DRAIN_JOIN_SECONDS
             for source in self._sources:
                 if not source.join(join_timeout) and drain and self._events is not None:
                     self._events.event("mapping_stop_timeout", queue=source.spec.queue_name)
-            for pool in self._pools.values():
-                pool.close(drain=drain, timeout=timeout)
+            run_all([partial(p.close, drain=drain, timeout=timeout) for p in self._pools.values()])
         finally:
             if self._events is not None:
                 self._events.event("runtime_stopped", drained=drain)

@@ -20,6 +20,7 @@ from pcizone.local.deploy.archives import ArchiveError, archive_zip
 from pcizone.local.deploy.handlers.base import (
     Deployed,
     Handler,
+    PutHandler,
     ResourceContext,
     as_bool,
     as_int,
@@ -338,6 +339,40 @@ class Permission(Handler):
         )
 
 
+class FunctionEventInvokeConfig(PutHandler):
+    """Asynchronous invocation settings (id: the function name, or `name:qualifier`)."""
+
+    type = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+    replace_on = frozenset({"functionName", "qualifier"})
+
+    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
+        function, qualifier = str(inputs["functionName"]), inputs.get("qualifier")
+        destinations = inputs.get("destinationConfig") or {}
+        config: dict[str, Any] = {}
+        for key, api in (("onFailure", "OnFailure"), ("onSuccess", "OnSuccess")):
+            if (destinations.get(key) or {}).get("destination"):
+                config[api] = {"Destination": destinations[key]["destination"]}
+        _lambda(ctx).put_function_event_invoke_config(
+            **drop_none(
+                {
+                    "FunctionName": function,
+                    "Qualifier": qualifier,
+                    "MaximumRetryAttempts": as_int(inputs.get("maximumRetryAttempts")),
+                    "MaximumEventAgeInSeconds": as_int(inputs.get("maximumEventAgeInSeconds")),
+                    "DestinationConfig": config or None,
+                }
+            )
+        )
+        return Deployed(f"{function}:{qualifier}" if qualifier else function)
+
+    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
+        function, _sep, qualifier = current.id.partition(":")
+        ignore_missing(
+            _lambda(ctx).delete_function_event_invoke_config,
+            **drop_none({"FunctionName": function, "Qualifier": qualifier or None}),
+        )
+
+
 class Invocation(Handler):
     """Runs the function once through the local runtime when created or when its input or
     triggers change (pulumi-aws's default CREATE_ONLY lifecycle); `result` is its answer."""
@@ -365,5 +400,6 @@ HANDLERS: tuple[Handler, ...] = (
     LayerVersion(),
     EventSourceMapping(),
     Permission(),
+    FunctionEventInvokeConfig(),
     Invocation(),
 )
