@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from pcizone.local.postgres import PostgresError, PostgresServer, ensure_template, pg_temp_dir
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from pcizone.local import postgres
 from pcizone.local.postgres import (
     PostgresError,

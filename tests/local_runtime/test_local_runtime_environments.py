@@ -198,6 +198,18 @@ def test_an_answer_json_cannot_carry_is_a_marshal_error(make_runtime: RuntimeFac
     assert "not JSON serializable" in failed["Payload"]["errorMessage"]
 
 
+def test_oversized_answers_fail_and_long_log_lines_are_split(
+    make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    runtime = make_runtime([function("big", "big_answer")])
+    assert len(payload(runtime.invoke("big", {"log_bytes": 10, "answer_bytes": 1000}))) == 1000
+    failed = runtime.invoke("big", {"log_bytes": 600_000, "answer_bytes": 7 * 1024 * 1024})
+    assert failed["Payload"]["errorType"] == "Function.ResponseSizeTooLarge"
+    lines = (tmp_path / "logs" / "big.log").read_text().splitlines()
+    long_lines = [len(line) for line in lines if line.startswith("y")]
+    assert long_lines == [10, 262144, 262144, 75712]  # 600,000 bytes in 256 KiB pieces
+
+
 def test_memory_over_the_limit_kills_the_environment(make_runtime: RuntimeFactory) -> None:
     runtime = make_runtime([function("alloc", "allocate", memory=128)])
     assert payload(runtime.invoke("alloc", {"megabytes": 8})) == 8 * 1024 * 1024

@@ -233,3 +233,16 @@ def describe_routes(api: LocalRuntime) -> list[dict[str, Any]]:
 def test_describe_lists_routes(api: LocalRuntime) -> None:
     assert describe_routes(api)[0] == {"route_key": "POST /echo/{id}", "function": "router"}
     assert any("IAM authorization" in note for note in api.notes())
+
+
+def test_stop_drains_requests_in_flight_and_then_refuses_connections(api: LocalRuntime) -> None:
+    statuses: list[int] = []
+    thread = threading.Thread(target=lambda: statuses.append(call(api, "GET", "/slow?s=1")[0]))
+    thread.start()
+    while not any(e.function_name == "limited" and e.busy for e in api.environments()):
+        threading.Event().wait(0.02)
+    api.stop(drain=True)
+    thread.join()
+    assert statuses == [204]
+    with pytest.raises(ConnectionRefusedError):
+        call(api, "GET", "/bare-dict")  # api_url still names where it listened

@@ -389,7 +389,9 @@ class PostgresServer:
                 break
             except _PortTaken:
                 if attempt == tries - 1:
-                    raise PostgresError(f"no free port for {self.data_dir} after {tries} tries")
+                    raise PostgresError(
+                        f"no free port for {self.data_dir} after {tries} tries"
+                    ) from None
                 self.port = free_port()
         _LIVE_SERVERS.add(self)
 

@@ -21,7 +21,13 @@ from pcizone.local.scenario import ScenarioResult
 from pcizone.offline.model import redact
 
 _MAX_OUTPUT_WIDTH = 90
-_ACTIONS = ("create", "update", "replace", "delete", "same")
+_VERBS = {
+    "create": "created",
+    "update": "updated",
+    "replace": "replaced",
+    "delete": "deleted",
+    "same": "unchanged",
+}
 
 
 def print_summary(report: UpReport, out: Console) -> None:
@@ -44,23 +50,18 @@ def _stacks_table(report: UpReport) -> Table:
     table = Table(title="Local cloud: stacks deployed into the emulator")
     table.add_column("stack")
     table.add_column("resources", justify="right")
-    for action in _ACTIONS:
-        table.add_column("unchanged" if action == "same" else action, justify="right")
-    table.add_column("not emulated", justify="right")
+    table.add_column("this run", overflow="fold")
+    table.add_column("stand-ins", justify="right")
     table.add_column("seconds", justify="right")
     for result in report.stacks:
         counts = result.counts()
+        changes = [f"{counts[a]} {_VERBS[a]}" for a in _VERBS if counts[a]]
         table.add_row(
             result.stack,
             str(len(result.resources)),
-            *(str(counts[a]) for a in _ACTIONS),
+            ", ".join(changes) if changes else "no changes",
             str(len(result.not_emulated())),
             f"{result.seconds:.1f}",
-        )
-    deploy = report.timings.get("deploy")
-    if deploy is not None:
-        table.add_row(
-            "total", str(report.resource_count), *([""] * (len(_ACTIONS) + 1)), f"{deploy:.1f}"
         )
     return table
 

@@ -35,9 +35,21 @@ Fake = Callable[[FakeContext], dict[str, Any]]
 
 
 def _generic(c: FakeContext) -> dict[str, Any]:
+    # The engine knows autonames at preview; `name` stands in for them.
     service = c.type.split(":")[1].split("/")[0]
     ident = c.physical_name()
-    return {"id": ident, "arn": c.arn(service, f"{c.name}/{ident}")}
+    return {"id": ident, "name": ident, "arn": c.arn(service, f"{c.name}/{ident}")}
+
+
+def _http_api(c: FakeContext) -> dict[str, Any]:
+    ident = c.digest(10)
+    return {
+        "id": ident,
+        "arn": f"arn:aws:apigateway:{c.region}::/apis/{ident}",
+        "executionArn": c.arn("execute-api", ident),
+        "apiEndpoint": f"https://{ident}.execute-api.{c.region}.amazonaws.com",
+        "name": c.physical_name(),
+    }
 
 
 def _account(c: FakeContext) -> dict[str, Any]:
@@ -174,6 +186,7 @@ def _detector(c: FakeContext) -> dict[str, Any]:
 
 
 FAKES: dict[str, Fake] = {
+    "aws:apigatewayv2/api:Api": _http_api,
     "aws:organizations/organizationalUnit:OrganizationalUnit": _ou,
     "aws:cloudtrail/trail:Trail": _named_arn("cloudtrail", "trail"),
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": _named_arn(

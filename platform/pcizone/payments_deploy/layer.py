@@ -25,8 +25,8 @@ from pathlib import Path
 
 from pcizone.config.loader import find_repo_root
 from pcizone.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, UserError
-from pcizone.payments_deploy.archive import sha256_hex, tree_files, write_if_changed, zip_bytes
 from pcizone.payments_deploy import layer_lock
+from pcizone.payments_deploy.archive import sha256_hex, tree_files, write_if_changed, zip_bytes
 from pcizone.payments_deploy.layer_lock import (
     OUTPUT,
     PLATFORMS,

@@ -30,8 +30,9 @@ def _table(results: list[PolicyResult]) -> Table:
     table = Table(show_header=True, header_style="bold", expand=False, pad_edge=False)
     table.add_column("level", no_wrap=True)
     table.add_column("policy", no_wrap=True)
-    table.add_column("resource")
-    table.add_column("finding")
+    # Fold long names rather than cut them: the reader needs the whole resource name.
+    table.add_column("resource", overflow="fold")
+    table.add_column("finding", overflow="fold")
     for r in results:
         resource = Text(r.resource_name, style="bold")
         resource.append(f"\n{r.resource_type}", style="dim")

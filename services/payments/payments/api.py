@@ -159,7 +159,9 @@ def _create(app: App, request: Request) -> Response:
         app.log.info("idempotency_key_in_flight")
         message = f"a request with this {IDEMPOTENCY_HEADER} is still being processed; retry later"
         return Response(
-            409, {"error": message, "code": "idempotency_key_in_use", "retryable": True}, RETRY_AFTER
+            409,
+            {"error": message, "code": "idempotency_key_in_use", "retryable": True},
+            RETRY_AFTER,
         )
     except psycopg.OperationalError:
         app.log.exception("database_unavailable")

@@ -68,7 +68,6 @@ class App:
 
         return build_processor(self.settings, self.connect)
 
-
     def close(self) -> None:
         """Close what this App opened (its connection, the fake processor's journal one)."""
         if "db" in self.__dict__:

@@ -39,7 +39,9 @@ def handle(app: App, event: object, context: object = None) -> dict[str, list[di
             alert=True,
             reason=letter.reason,
             receive_count=letter.receive_count,
-            first_received_at=letter.first_received_at.isoformat() if letter.first_received_at else None,
+            first_received_at=letter.first_received_at.isoformat()
+            if letter.first_received_at
+            else None,
             first_time=first_time,
         )
     clear_correlation()

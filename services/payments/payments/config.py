@@ -31,8 +31,15 @@ import os
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
-from pydantic import model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 
 Environment = Literal["local", "dev", "staging", "prod"]
 SslMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
@@ -121,7 +128,9 @@ class Settings(BaseModel):
                 f"PAYMENTS_DB_SSLROOTCERT is required with PAYMENTS_DB_SSLMODE={self.db_sslmode}"
             )
         if self.processor == "stripe" and not self.processor_secret_arn:
-            raise ValueError("PAYMENTS_PROCESSOR_SECRET_ARN is required with PAYMENTS_PROCESSOR=stripe")
+            raise ValueError(
+                "PAYMENTS_PROCESSOR_SECRET_ARN is required with PAYMENTS_PROCESSOR=stripe"
+            )
         if self.processor == "fake" and self.env == "prod":
             raise ValueError("PAYMENTS_PROCESSOR=fake is refused when PAYMENTS_ENV=prod")
         return self

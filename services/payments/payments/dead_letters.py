@@ -39,7 +39,9 @@ def from_lambda_record(conn: Connection, record: Mapping[str, Any]) -> DeadLette
 
 def from_sqs_message(conn: Connection, message: Mapping[str, Any]) -> DeadLetter:
     """From a message as `receive_message` returns it (`MessageId`, `Body`, `Attributes`)."""
-    return _classify(conn, str(message["MessageId"]), message.get("Body"), message.get("Attributes"))
+    return _classify(
+        conn, str(message["MessageId"]), message.get("Body"), message.get("Attributes")
+    )
 
 
 def _classify(conn: Connection, message_id: str, body: object, attributes: object) -> DeadLetter:

@@ -37,7 +37,9 @@ def request_hash(request: CreatePayment) -> bytes:
 
 def find(conn: Connection, key: bytes) -> StoredResponse | None:
     """The live (unexpired) record for `key`; an expired one is deleted so the key is free."""
-    conn.execute("DELETE FROM idempotency_records WHERE key_hash = %s AND expires_at <= now()", (key,))
+    conn.execute(
+        "DELETE FROM idempotency_records WHERE key_hash = %s AND expires_at <= now()", (key,)
+    )
     row = conn.execute(
         "SELECT request_hash, response_status, response_body FROM idempotency_records"
         " WHERE key_hash = %s",

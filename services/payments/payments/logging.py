@@ -36,8 +36,8 @@ def mask_card_data(value: object, depth: int = 0) -> object:
         # A number is a digit run too (4111111111111111 as an int); keep it numeric when clean.
         try:
             text = str(value)
-        except ValueError:  # beyond Python's int digit limit: not renderable, not a PAN
-            return f"<int of {value.bit_length()} bits>"
+        except ValueError:  # an int beyond Python's digit limit: not renderable, not a PAN
+            return "<integer too large to render>"
         return mask_pans(text) if contains_pan(text) else value
     if isinstance(value, bytes | bytearray | memoryview):
         return mask_pans(text_of(value))
@@ -46,7 +46,10 @@ def mask_card_data(value: object, depth: int = 0) -> object:
     if depth >= _MAX_DEPTH:
         return mask_pans(repr(value))
     if isinstance(value, Mapping):
-        return {str(mask_card_data(k, depth + 1)): mask_card_data(v, depth + 1) for k, v in value.items()}
+        return {
+            str(mask_card_data(k, depth + 1)): mask_card_data(v, depth + 1)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple | set | frozenset):
         return [mask_card_data(item, depth + 1) for item in value]
     return mask_pans(str(value))

@@ -21,11 +21,11 @@ from payments.currencies import CURRENCIES
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?")
 _REFERENCE = r"^[\x21-\x7e](?:[\x20-\x7e]{0,62}[\x21-\x7e])?$"
-_TOKEN = r"^(?:pm|tok)_[A-Za-z0-9_]{3,250}$"
+_PAYMENT_METHOD = r"^(?:pm|tok)_[A-Za-z0-9_]{3,250}$"
 _FIELD_NAME_LIMIT = 64
 
 Reference = Annotated[str, StringConstraints(pattern=_REFERENCE)]
-Token = Annotated[str, StringConstraints(pattern=_TOKEN)]
+Token = Annotated[str, StringConstraints(pattern=_PAYMENT_METHOD)]
 
 
 class CreatePayment(BaseModel):
@@ -64,8 +64,8 @@ _MESSAGES = {
     "greater_than": "must be greater than 0",
 }
 _PATTERN_MESSAGES = {
-    "merchant_reference": "must be 1 to 64 printable ASCII characters, not starting or ending with a space",  # noqa: E501
-    "customer_reference": "must be 1 to 64 printable ASCII characters, not starting or ending with a space",  # noqa: E501
+    "merchant_reference": "must be 1 to 64 printable ASCII characters, not starting or ending with a space",
+    "customer_reference": "must be 1 to 64 printable ASCII characters, not starting or ending with a space",
     "payment_method": "must be a processor token such as pm_... or tok_...",
 }
 

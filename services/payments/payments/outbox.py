@@ -54,7 +54,9 @@ def deliver(conn: Connection, sender: MessageSender, outbox_id: int, payment_id:
     except Exception as exc:  # any failure to send: the relay retries, the client is unaffected
         _note_failure(conn, outbox_id, exc)
         return False
-    conn.execute("UPDATE outbox SET sent_at = now() WHERE id = %s AND sent_at IS NULL", (outbox_id,))
+    conn.execute(
+        "UPDATE outbox SET sent_at = now() WHERE id = %s AND sent_at IS NULL", (outbox_id,)
+    )
     return True
 
 

@@ -5,7 +5,7 @@ one to three separator characters (spaces, tabs, dashes, dots, their Unicode loo
 the escapes repr() and JSON write for them), with any Unicode decimal digits. Groups of a digit run are tried in every contiguous combination,
 so "4111 1111 1111 1111 123" (a PAN then a CVV) is found; one unbroken run of digits is judged
 as a whole. Track 1 (`%B<PAN>^NAME^YYMM...?`) and track 2 (`;<PAN>=YYMM...?`) data are found by
-shape alone. About one random 12–19 digit number in ten passes Luhn: false positives are the
+shape alone. About one random 12-19 digit number in ten passes Luhn: false positives are the
 price of never missing a real PAN, so identifiers this service mints avoid long digit runs.
 
 The local cloud and the chaos tests scan captured logs with `find_pans` / `contains_pan`.

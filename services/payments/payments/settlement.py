@@ -62,8 +62,11 @@ def settle(conn: Connection, processor: Processor, payment_id: str) -> Outcome:
             store.finish(conn, payment, "failed", "charge_failed", str(exc))
             return Outcome("failed", str(exc))
         if result.outcome == "succeeded":
-            ledger.post_settlement(conn, payment, processor.name, result.processor_charge_id)
-            store.finish(conn, payment, "settled", "charge_succeeded", result.processor_charge_id)
+            with conn.pipeline():  # four writes, one round trip
+                ledger.post_settlement(conn, payment, processor.name, result.processor_charge_id)
+                store.finish(
+                    conn, payment, "settled", "charge_succeeded", result.processor_charge_id
+                )
             return Outcome("settled", result.processor_charge_id)
         code = result.decline_code or "declined"
         store.finish(conn, payment, "declined", "charge_declined", code)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from psycopg import sql
 from psycopg.rows import class_row
 
 from payments.db.connection import Connection
@@ -15,10 +16,19 @@ from payments.pan import mask_pans
 
 Status = Literal["pending", "settled", "declined", "failed"]
 FINAL_STATUSES: frozenset[str] = frozenset({"settled", "declined", "failed"})
-_COLUMNS = (
+_COLUMNS = sql.SQL(
     "id, status, amount_minor, currency, merchant_reference, customer_reference,"
     " payment_method, processor_idempotency_key, attempts, created_at, updated_at"
 )
+_INSERT = sql.SQL(
+    "INSERT INTO payments (id, amount_minor, currency, merchant_reference, customer_reference,"
+    " payment_method, processor_idempotency_key) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    " RETURNING {}"
+).format(_COLUMNS)
+_SELECT = sql.SQL("SELECT {} FROM payments WHERE id = %s").format(_COLUMNS)
+_SELECT_SKIP_LOCKED = sql.SQL(
+    "SELECT {} FROM payments WHERE id = %s FOR UPDATE SKIP LOCKED"
+).format(_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -47,9 +57,7 @@ class Event:
 def insert_payment(conn: Connection, payment_id: str, request: CreatePayment) -> Payment:
     with conn.cursor(row_factory=class_row(Payment)) as cur:
         payment = cur.execute(
-            "INSERT INTO payments (id, amount_minor, currency, merchant_reference,"
-            " customer_reference, payment_method, processor_idempotency_key)"
-            f" VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
+            _INSERT,
             (
                 payment_id,
                 request.amount_minor,
@@ -69,15 +77,15 @@ def get_payment(
     conn: Connection, payment_id: str, *, lock: Literal["none", "skip_locked"] = "none"
 ) -> Payment | None:
     """The payment, or None; with `skip_locked`, None also when another session holds it."""
-    suffix = " FOR UPDATE SKIP LOCKED" if lock == "skip_locked" else ""
+    query = _SELECT_SKIP_LOCKED if lock == "skip_locked" else _SELECT
     with conn.cursor(row_factory=class_row(Payment)) as cur:
-        return cur.execute(
-            f"SELECT {_COLUMNS} FROM payments WHERE id = %s{suffix}", (payment_id,)
-        ).fetchone()
+        return cur.execute(query, (payment_id,)).fetchone()
 
 
 def payment_exists(conn: Connection, payment_id: str) -> bool:
-    return conn.execute("SELECT 1 FROM payments WHERE id = %s", (payment_id,)).fetchone() is not None
+    return (
+        conn.execute("SELECT 1 FROM payments WHERE id = %s", (payment_id,)).fetchone() is not None
+    )
 
 
 def history(conn: Connection, payment_id: str) -> list[Event]:

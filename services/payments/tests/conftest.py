@@ -345,12 +345,3 @@ class Kit:
 @pytest.fixture
 def kit() -> type[Kit]:
     return Kit
-
-
-
-@pytest.fixture(autouse=True)
-def _tmp_gc() -> Iterator[None]:
-    yield
-    import gc
-
-    gc.collect()

@@ -8,7 +8,6 @@ from typing import Any
 
 import psycopg
 import pytest
-
 from payments import api, idempotency, outbox
 from payments.handlers import api as api_handler
 from payments.http import MAX_BODY_BYTES
@@ -198,10 +197,19 @@ def test_every_field_problem_is_listed(make_app: Any, kit: Any, conn: Any) -> No
         "errors": [
             {"field": "Idempotency-Key", "message": "header is required"},
             {"field": "amount_minor", "message": "must be at most 1000000"},
-            {"field": "currency", "message": "must be an ISO 4217 currency code in upper case, such as EUR"},  # noqa: E501
-            {"field": "merchant_reference", "message": "must be 1 to 64 printable ASCII characters, not starting or ending with a space"},  # noqa: E501
+            {
+                "field": "currency",
+                "message": "must be an ISO 4217 currency code in upper case, such as EUR",
+            },
+            {
+                "field": "merchant_reference",
+                "message": "must be 1 to 64 printable ASCII characters, not starting or ending with a space",
+            },
             {"field": "customer_reference", "message": "is required"},
-            {"field": "payment_method", "message": "must be a processor token such as pm_... or tok_..."},  # noqa: E501
+            {
+                "field": "payment_method",
+                "message": "must be a processor token such as pm_... or tok_...",
+            },
             {"field": "colour", "message": "is not a known field"},
         ],
     }
@@ -215,12 +223,22 @@ def test_every_field_problem_is_listed(make_app: Any, kit: Any, conn: Any) -> No
         ({"amount_minor": "100"}, "amount_minor", "must be an integer"),
         ({"amount_minor": 10.0}, "amount_minor", "must be an integer"),
         ({"amount_minor": True}, "amount_minor", "must be an integer"),
-        ({"currency": "XTS"}, "currency", "must be an ISO 4217 currency code in upper case, such as EUR"),  # noqa: E501
-        ({"customer_reference": "x" * 65}, "customer_reference", "must be 1 to 64 printable ASCII characters, not starting or ending with a space"),  # noqa: E501
+        (
+            {"currency": "XTS"},
+            "currency",
+            "must be an ISO 4217 currency code in upper case, such as EUR",
+        ),
+        (
+            {"customer_reference": "x" * 65},
+            "customer_reference",
+            "must be 1 to 64 printable ASCII characters, not starting or ending with a space",
+        ),
         ({"payment_method": None}, "payment_method", "must be a string"),
     ],
 )
-def test_field_rules(make_app: Any, kit: Any, overrides: dict[str, Any], field: str, message: str) -> None:  # noqa: E501
+def test_field_rules(
+    make_app: Any, kit: Any, overrides: dict[str, Any], field: str, message: str
+) -> None:
     response = kit.post_payment(make_app(), "k-1", **overrides)
     assert response["statusCode"] == 400
     assert _body(response)["errors"] == [{"field": field, "message": message}]
@@ -264,15 +282,28 @@ def test_bad_requests_never_get_a_5xx(
 def test_wrong_content_type_is_415(make_app: Any, kit: Any) -> None:
     body = json.dumps(kit.payment_body())
     for content_type in ("text/plain", "application/x-www-form-urlencoded", ""):
-        event = kit.http_event("POST", "/payments", body, {"idempotency-key": "k", "content-type": content_type})  # noqa: E501
+        event = kit.http_event(
+            "POST", "/payments", body, {"idempotency-key": "k", "content-type": content_type}
+        )
         response = api.handle(make_app(), event)
         assert (response["statusCode"], _body(response)["code"]) == (415, "unsupported_media_type")
-    event = kit.http_event("POST", "/payments", body, {"idempotency-key": "k", "content-type": "Application/JSON; charset=utf-8"})  # noqa: E501
+    event = kit.http_event(
+        "POST",
+        "/payments",
+        body,
+        {"idempotency-key": "k", "content-type": "Application/JSON; charset=utf-8"},
+    )
     assert api.handle(make_app(), event)["statusCode"] == 201
 
 
 def test_a_base64_body_is_decoded(make_app: Any, kit: Any) -> None:
-    event = kit.http_event("POST", "/payments", json.dumps(kit.payment_body()), {"idempotency-key": "k"}, base64_body=True)  # noqa: E501
+    event = kit.http_event(
+        "POST",
+        "/payments",
+        json.dumps(kit.payment_body()),
+        {"idempotency-key": "k"},
+        base64_body=True,
+    )
     assert api.handle(make_app(), event)["statusCode"] == 201
 
 
@@ -303,7 +334,9 @@ def test_lambda_handler_reads_its_config_and_endpoint_from_the_environment(
     aws.forget_clients()
     app_module.uninstall()
     try:
-        event = kit.http_event("POST", "/payments", json.dumps(kit.payment_body()), {"idempotency-key": "env"})  # noqa: E501
+        event = kit.http_event(
+            "POST", "/payments", json.dumps(kit.payment_body()), {"idempotency-key": "env"}
+        )
         response = api_handler.handler(event, None)
         assert response["statusCode"] == 201
         assert _queued(sqs, queues.url) == [_body(response)["id"]]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from payments.config import REQUIRED, ConfigError, FakeFaults, load_settings
 
 LOCAL = {
@@ -91,12 +90,24 @@ def test_invalid_values_name_the_variable(overrides: dict[str, str], message: st
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"PAYMENTS_DB_PASSWORD": "pw"}, "PAYMENTS_DB_PASSWORD is allowed only when PAYMENTS_ENV=local"),
+        (
+            {"PAYMENTS_DB_PASSWORD": "pw"},
+            "PAYMENTS_DB_PASSWORD is allowed only when PAYMENTS_ENV=local",
+        ),
         ({"PAYMENTS_DB_IAM_AUTH": "false"}, "PAYMENTS_DB_IAM_AUTH must be true"),
         ({"PAYMENTS_DB_SSLMODE": "prefer"}, "PAYMENTS_DB_SSLMODE must be verify-full or verify-ca"),
-        ({"PAYMENTS_DB_SSLMODE": "disable"}, "PAYMENTS_DB_SSLMODE must be verify-full or verify-ca"),
-        ({"PAYMENTS_DB_SSLMODE": "require"}, "PAYMENTS_DB_SSLMODE must be verify-full or verify-ca"),
-        ({"PAYMENTS_PROCESSOR": "fake"}, "PAYMENTS_PROCESSOR=fake is refused when PAYMENTS_ENV=prod"),
+        (
+            {"PAYMENTS_DB_SSLMODE": "disable"},
+            "PAYMENTS_DB_SSLMODE must be verify-full or verify-ca",
+        ),
+        (
+            {"PAYMENTS_DB_SSLMODE": "require"},
+            "PAYMENTS_DB_SSLMODE must be verify-full or verify-ca",
+        ),
+        (
+            {"PAYMENTS_PROCESSOR": "fake"},
+            "PAYMENTS_PROCESSOR=fake is refused when PAYMENTS_ENV=prod",
+        ),
     ],
 )
 def test_outside_local_the_secure_choices_are_enforced(
@@ -118,5 +129,5 @@ def test_fake_faults_parse() -> None:
 
 
 def test_queue_url_is_required_where_used() -> None:
-    with pytest.raises(ConfigError, match="^missing environment variable PAYMENTS_QUEUE_URL$"):
+    with pytest.raises(ConfigError, match=r"^missing environment variable PAYMENTS_QUEUE_URL$"):
         load_settings(LOCAL).require_queue_url()

@@ -6,7 +6,6 @@ from typing import Any
 
 import psycopg
 import pytest
-
 from payments import aws
 from payments.config import load_settings
 from payments.db.connection import Database, connect, connection_params
@@ -21,7 +20,9 @@ def test_one_connection_is_reused(db: Any) -> None:
     database = Database(lambda: connect(db.settings(), "payments-test"))
     first = database.get()
     assert database.get() is first
-    row = first.execute("SELECT current_setting('application_name'), current_setting('statement_timeout')").fetchone()  # noqa: E501
+    row = first.execute(
+        "SELECT current_setting('application_name'), current_setting('statement_timeout')"
+    ).fetchone()
     assert row == ("payments-test", "15s")
     database.close()
     assert first.closed

@@ -21,7 +21,10 @@ def _create(kit: Any, app: App, key: str, **overrides: Any) -> str:
 def _drain(sqs: Any, url: str) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
     while batch := sqs.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60, MessageSystemAttributeNames=["All"]  # noqa: E501
+        QueueUrl=url,
+        MaxNumberOfMessages=10,
+        VisibilityTimeout=60,
+        MessageSystemAttributeNames=["All"],
     ).get("Messages"):
         messages += batch
     return messages
@@ -49,7 +52,7 @@ def test_the_auditor_records_alerts_and_never_enqueues(
              "Attributes": {"ApproximateReceiveCount": "5"}},
             {"MessageId": "d-3", "ReceiptHandle": "r3", "Body": "{oops",
              "Attributes": {"ApproximateReceiveCount": "3"}},
-            {"MessageId": "d-4", "ReceiptHandle": "r4", "Body": json.dumps({"payment_id": "pay_" + "b" * 26}),  # noqa: E501
+            {"MessageId": "d-4", "ReceiptHandle": "r4", "Body": json.dumps({"payment_id": "pay_" + "b" * 26}),
              "Attributes": {"ApproximateReceiveCount": "3"}},
         ]
     )  # fmt: skip
@@ -72,7 +75,9 @@ def test_the_auditor_records_alerts_and_never_enqueues(
     assert alerts[0]["first_received_at"] == "2023-11-14T22:13:21+00:00"
     # Seen again (a redelivery of the DLQ message): refreshed, not duplicated.
     assert auditor.handle(app, {"Records": event["Records"][:1]}) == {"batchItemFailures": []}
-    assert conn.execute("SELECT times_seen FROM dead_letters WHERE message_id = 'd-1'").fetchone() == (2,)  # noqa: E501
+    assert conn.execute(
+        "SELECT times_seen FROM dead_letters WHERE message_id = 'd-1'"
+    ).fetchone() == (2,)
     assert _drain(sqs, queues.url) == []  # nothing was put back on the queue
     assert "sender" not in app.__dict__  # the auditor never even built an SQS sender
 
@@ -110,7 +115,9 @@ def test_redrive_resends_only_unsettled_payments_and_reports_the_rest(
     assert [(i.payment_id, i.action) for i in dry.redriven] == [(ids["pending"], "would_redrive")]
     assert len(dry.skipped) == 5
     assert _drain(sqs, queues.url) == []  # a dry run sends nothing ...
-    assert conn.execute("SELECT count(*) FROM dead_letters").fetchone() == (0,)  # ... writes nothing
+    assert conn.execute("SELECT count(*) FROM dead_letters").fetchone() == (
+        0,
+    )  # ... writes nothing
     visible = sqs.get_queue_attributes(
         QueueUrl=queues.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]["ApproximateNumberOfMessages"]
@@ -120,7 +127,10 @@ def test_redrive_resends_only_unsettled_payments_and_reports_the_rest(
     reasons = sorted((i.payment_id or "-", i.reason) for i in report.skipped)
     assert reasons == sorted(
         [
-            (ids["pending"], f"already redriven in this run (message {report.redriven[0].message_id})"),  # noqa: E501
+            (
+                ids["pending"],
+                f"already redriven in this run (message {report.redriven[0].message_id})",
+            ),
             (ids["settled"], "already settled"),
             (ids["declined"], "already declined"),
             ("pay_" + "c" * 26, "unknown payment"),
@@ -136,10 +146,14 @@ def test_redrive_resends_only_unsettled_payments_and_reports_the_rest(
     assert resolutions == [("redriven", 1), ("skipped", 5)]
     # The redriven message settles the payment; nothing was charged twice.
     for message in requeued:
-        sqs.change_message_visibility(QueueUrl=queues.url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)  # noqa: E501
+        sqs.change_message_visibility(
+            QueueUrl=queues.url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+        )
     app = make_app("worker")
     kit.drive_queue(sqs, queues.url, lambda e: worker.handle(app, e))
-    assert conn.execute("SELECT status FROM payments WHERE id = %s", (ids["pending"],)).fetchone() == ("settled",)  # noqa: E501
+    assert conn.execute(
+        "SELECT status FROM payments WHERE id = %s", (ids["pending"],)
+    ).fetchone() == ("settled",)
     assert journal_summary(conn).double_charged == ()
     assert report.lines()[0] == "redriven: 1, skipped: 5"
 
@@ -185,7 +199,9 @@ def test_redrive_cli(
     env = {**os.environ, "AWS_ENDPOINT_URL": moto_endpoint, "AWS_REGION": "us-east-1"}
     command = [sys.executable, "-m", "payments.ops.redrive", "--dlq-url", queues.dlq_url,
                "--queue-url", queues.url, "--dsn", db.dsn]  # fmt: skip
-    dry = subprocess.run([*command, "--dry-run", "--json"], env=env, capture_output=True, text=True, check=False)  # noqa: E501
+    dry = subprocess.run(
+        [*command, "--dry-run", "--json"], env=env, capture_output=True, text=True, check=False
+    )
     assert dry.returncode == 0, dry.stderr
     summary = json.loads(dry.stdout)
     assert (summary["dry_run"], summary["redriven"], summary["skipped"]) == (True, 1, 5)

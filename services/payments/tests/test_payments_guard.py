@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from payments import api
 from payments.app import App
 from payments.config import load_settings
@@ -247,20 +246,26 @@ def test_card_data_anywhere_is_refused_and_never_echoed(
     if digits:
         assert not _digits_pattern(digits).search(new_logs)
         assert not _digits_pattern(digits).search(str(response))
-    rejected = [e for e in map(json.loads, new_logs.splitlines()) if e["event"] == "card_data_rejected"]
+    rejected = [
+        e for e in map(json.loads, new_logs.splitlines()) if e["event"] == "card_data_rejected"
+    ]
     assert len(rejected) == 1
 
 
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12))
 _json_values = st.one_of(
-    _scalars, st.lists(_scalars, max_size=3), st.dictionaries(st.text(max_size=6), _scalars, max_size=3)
+    _scalars,
+    st.lists(_scalars, max_size=3),
+    st.dictionaries(st.text(max_size=6), _scalars, max_size=3),
 )
 _field_values = {
     "amount_minor": st.one_of(st.integers(-5, 2_000_000), _scalars),
     "currency": st.one_of(st.sampled_from(["EUR", "usd", "XXX", "JPY", "EURO"]), _scalars),
     "merchant_reference": st.one_of(st.sampled_from(["m-1", " m", "m" * 65]), _scalars),
     "customer_reference": st.one_of(st.sampled_from(["c-1", "c\n", ""]), _scalars),
-    "payment_method": st.one_of(st.sampled_from(["pm_card_visa", "tok_visa", "pm_", "card"]), _scalars),
+    "payment_method": st.one_of(
+        st.sampled_from(["pm_card_visa", "tok_visa", "pm_", "card"]), _scalars
+    ),
 }
 _CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", ""]
 

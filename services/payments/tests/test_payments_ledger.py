@@ -6,7 +6,6 @@ from typing import Any
 
 import psycopg
 import pytest
-
 from payments import ledger, store
 from payments.ids import new_payment_id
 from payments.models import CreatePayment
@@ -48,9 +47,8 @@ def test_settlement_posts_one_balanced_pair(conn: Conn) -> None:
 def test_a_payment_settles_only_once(conn: Conn) -> None:
     payment = _payment(conn)
     _settle(conn, payment, "ch_first")
-    with pytest.raises(psycopg.errors.UniqueViolation):
-        with conn.transaction():
-            ledger.post_settlement(conn, payment, "fake", "ch_second")
+    with pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
+        ledger.post_settlement(conn, payment, "fake", "ch_second")
     assert conn.execute(
         "SELECT count(*) FROM ledger_entries WHERE payment_id = %s", (payment.id,)
     ).fetchone() == (2,)
@@ -58,27 +56,31 @@ def test_a_payment_settles_only_once(conn: Conn) -> None:
 
 def test_unbalanced_entries_are_refused_at_commit(conn: Conn) -> None:
     payment = _payment(conn)
-    with pytest.raises(psycopg.errors.CheckViolation, match="do not balance"):
-        with conn.transaction():
-            conn.execute(
-                "INSERT INTO ledger_entries (payment_id, posting, account, direction,"
-                " amount_minor, currency) VALUES (%s, 'settlement', 'processor_clearing',"
-                " 'debit', 100, 'EUR')",
-                (payment.id,),
-            )
+    with (
+        pytest.raises(psycopg.errors.CheckViolation, match="do not balance"),
+        conn.transaction(),
+    ):
+        conn.execute(
+            "INSERT INTO ledger_entries (payment_id, posting, account, direction,"
+            " amount_minor, currency) VALUES (%s, 'settlement', 'processor_clearing',"
+            " 'debit', 100, 'EUR')",
+            (payment.id,),
+        )
     assert conn.execute("SELECT count(*) FROM ledger_entries").fetchone() == (0,)
 
 
 def test_entries_in_another_currency_are_refused(conn: Conn) -> None:
     payment = _payment(conn, currency="EUR")
-    with pytest.raises(psycopg.errors.CheckViolation, match="currency differs"):
-        with conn.transaction():
-            for direction, account in (("debit", "processor_clearing"), ("credit", "merchant_payable")):
-                conn.execute(
-                    "INSERT INTO ledger_entries (payment_id, posting, account, direction,"
-                    " amount_minor, currency) VALUES (%s, 'settlement', %s, %s, 100, 'USD')",
-                    (payment.id, account, direction),
-                )
+    with (
+        pytest.raises(psycopg.errors.CheckViolation, match="currency differs"),
+        conn.transaction(),
+    ):
+        for direction, account in (("debit", "processor_clearing"), ("credit", "merchant_payable")):
+            conn.execute(
+                "INSERT INTO ledger_entries (payment_id, posting, account, direction,"
+                " amount_minor, currency) VALUES (%s, 'settlement', %s, %s, 100, 'USD')",
+                (payment.id, account, direction),
+            )
 
 
 @pytest.mark.parametrize(

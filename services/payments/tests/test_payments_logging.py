@@ -15,7 +15,6 @@ import re
 from typing import Any
 
 import pytest
-
 from payments import api, auditor, worker
 from payments.app import App
 from payments.logging import bind_correlation, clear_correlation, get_logger
@@ -175,9 +174,7 @@ def test_processor_errors_and_dead_letters_are_masked(
             "body": f"garbage {text}",
             "attributes": {"ApproximateReceiveCount": "4"},
         }
-        assert auditor.handle(auditor_app, {"Records": [dead]}) == {
-            "batchItemFailures": []
-        }
+        assert auditor.handle(auditor_app, {"Records": [dead]}) == {"batchItemFailures": []}
         chunk = logs.take()
         assert not _survives(digits, chunk)
         stored = conn.execute(

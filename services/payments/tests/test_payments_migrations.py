@@ -10,7 +10,6 @@ from typing import Any
 
 import psycopg
 import pytest
-
 from payments.db.migrate import MIGRATIONS_DIR, MigrationError, apply_migrations, load_migrations
 from pcizone.local.postgres import PostgresServer
 
@@ -37,9 +36,7 @@ def empty_db(postgres_server: PostgresServer) -> Any:
 
 
 def _tables(conn: psycopg.Connection[Any]) -> set[str]:
-    rows = conn.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-    ).fetchall()
+    rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
     return {r[0] for r in rows}
 
 
@@ -104,7 +101,9 @@ def test_a_failing_migration_leaves_no_trace(empty_db: str, tmp_path: Path) -> N
         "CREATE TABLE half_done (n int);\nSELECT no_such_function();\n"
     )
     with psycopg.connect(empty_db, autocommit=True) as conn:
-        with pytest.raises(MigrationError, match="0900_broken.sql failed: function no_such_function"):
+        with pytest.raises(
+            MigrationError, match=r"0900_broken\.sql failed: function no_such_function"
+        ):
             apply_migrations(conn, directory)
         assert "half_done" not in _tables(conn)  # rolled back with its failing statement
         assert "payments" in _tables(conn)  # earlier migrations stay applied
@@ -137,15 +136,30 @@ def test_cli_applies_then_reports_up_to_date(empty_db: str) -> None:
 
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     missing_dir = subprocess.run(
-        [sys.executable, "-m", "payments.db.migrate", "--dsn", "host=127.0.0.1 port=1",
-         "--dir", str(tmp_path / "nowhere")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "payments.db.migrate",
+            "--dsn",
+            "host=127.0.0.1 port=1",
+            "--dir",
+            str(tmp_path / "nowhere"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert missing_dir.returncode == 1
-    assert missing_dir.stderr == f"migrate: migrations directory {tmp_path / 'nowhere'} does not exist\n"
+    assert (
+        missing_dir.stderr
+        == f"migrate: migrations directory {tmp_path / 'nowhere'} does not exist\n"
+    )
     no_config = subprocess.run(
         [sys.executable, "-m", "payments.db.migrate"],
-        capture_output=True, text=True, check=False, env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin"},
     )
     assert no_config.returncode == 2
     assert no_config.stderr == "migrate: missing environment variable " + (

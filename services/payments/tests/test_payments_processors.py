@@ -13,7 +13,6 @@ from typing import Any
 
 import psycopg
 import pytest
-
 from payments.config import FakeFaults
 from payments.processor.base import (
     ChargeRequest,
@@ -44,7 +43,10 @@ def test_fates_are_deterministic_and_follow_the_rates() -> None:
     assert share["decline"] == pytest.approx(0.1, abs=0.02)
     assert share["error"] == pytest.approx(0.2, abs=0.02)
     assert share["timeout_before"] + share["timeout_after"] == pytest.approx(0.1, abs=0.02)
-    assert fates != [fate_of(FakeFaults(seed=4, decline=0.1, error=0.2, timeout=0.1), f"key-{i}", 1) for i in range(4000)]  # noqa: E501
+    assert fates != [
+        fate_of(FakeFaults(seed=4, decline=0.1, error=0.2, timeout=0.1), f"key-{i}", 1)
+        for i in range(4000)
+    ]
     assert {fate_of(FakeFaults(), f"k{i}", 1) for i in range(100)} == {"ok"}
 
 
@@ -82,8 +84,10 @@ def test_declining_tokens_are_declined_and_replayed_as_declines(fake: FakeProces
 def test_a_timeout_after_the_charge_is_found_by_the_retry(db: Any, conn: Any) -> None:
     faults = FakeFaults(seed=0, timeout=1.0)
     key = next(
-        f"k-{i}" for i in range(200)
-        if fate_of(faults, f"k-{i}", 1) == "timeout_after" and fate_of(faults, f"k-{i}", 2) != "timeout_before"  # noqa: E501
+        f"k-{i}"
+        for i in range(200)
+        if fate_of(faults, f"k-{i}", 1) == "timeout_after"
+        and fate_of(faults, f"k-{i}", 2) != "timeout_before"
     )
     processor = FakeProcessor(lambda: psycopg.connect(db.dsn, autocommit=True), faults)
     request = ChargeRequest(**{**REQUEST.__dict__, "idempotency_key": key})
@@ -168,11 +172,18 @@ def _adapter(url: str, keys: list[str] | None = None, timeout: float = 2.0) -> S
 
 def test_a_successful_charge_sends_the_payments_idempotency_key(stripe: Any) -> None:
     handler, url = stripe
-    handler.script += [(200, _intent(), {}, 0.0), (200, _intent(), {"Idempotent-Replayed": "true"}, 0.0)]  # noqa: E501
+    handler.script += [
+        (200, _intent(), {}, 0.0),
+        (200, _intent(), {"Idempotent-Replayed": "true"}, 0.0),
+    ]
     adapter = _adapter(url)
     first = adapter.charge(REQUEST)
     retry = adapter.charge(REQUEST)
-    assert (first.outcome, first.processor_charge_id, first.replayed) == ("succeeded", "pi_123", False)
+    assert (first.outcome, first.processor_charge_id, first.replayed) == (
+        "succeeded",
+        "pi_123",
+        False,
+    )
     assert retry.replayed
     sent = handler.seen[0]
     assert sent["path"] == "/v1/payment_intents"
@@ -204,12 +215,25 @@ def test_a_card_token_goes_as_payment_method_data(stripe: Any) -> None:
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [
-        (402, {"error": {"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds", "payment_intent": {"id": "pi_9"}}}, ("declined", "insufficient_funds")),  # noqa: E501
+        (
+            402,
+            {
+                "error": {
+                    "type": "card_error",
+                    "code": "card_declined",
+                    "decline_code": "insufficient_funds",
+                    "payment_intent": {"id": "pi_9"},
+                }
+            },
+            ("declined", "insufficient_funds"),
+        ),
         (200, _intent("requires_payment_method"), ("declined", "requires_payment_method")),
         (200, _intent("requires_action"), ("declined", "requires_action")),
     ],
 )
-def test_declines(stripe: Any, status: int, body: dict[str, Any], expected: tuple[str, str]) -> None:
+def test_declines(
+    stripe: Any, status: int, body: dict[str, Any], expected: tuple[str, str]
+) -> None:
     handler, url = stripe
     handler.script.append((status, body, {}, 0.0))
     result = _adapter(url).charge(REQUEST)
@@ -223,8 +247,18 @@ def test_declines(stripe: Any, status: int, body: dict[str, Any], expected: tupl
         (503, {}, RetryableProcessorError, "HTTP 503"),
         (429, {"error": {"type": "rate_limit_error"}}, RetryableProcessorError, "HTTP 429"),
         (409, {"error": {"type": "idempotency_error"}}, RetryableProcessorError, "HTTP 409"),
-        (400, {"error": {"type": "idempotency_error", "code": "idempotency_key_in_use"}}, PermanentProcessorError, "idempotency_error"),  # noqa: E501
-        (400, {"error": {"type": "invalid_request_error", "code": "resource_missing"}}, PermanentProcessorError, "resource_missing"),  # noqa: E501
+        (
+            400,
+            {"error": {"type": "idempotency_error", "code": "idempotency_key_in_use"}},
+            PermanentProcessorError,
+            "idempotency_error",
+        ),
+        (
+            400,
+            {"error": {"type": "invalid_request_error", "code": "resource_missing"}},
+            PermanentProcessorError,
+            "resource_missing",
+        ),
     ],
 )
 def test_errors_say_whether_to_retry(
@@ -238,19 +272,28 @@ def test_errors_say_whether_to_retry(
 
 def test_a_refused_key_is_read_again_after_rotation(stripe: Any) -> None:
     handler, url = stripe
-    handler.script += [(401, {"error": {"type": "invalid_request_error"}}, {}, 0.0), (200, _intent(), {}, 0.0)]  # noqa: E501
+    handler.script += [
+        (401, {"error": {"type": "invalid_request_error"}}, {}, 0.0),
+        (200, _intent(), {}, 0.0),
+    ]
     adapter = _adapter(url, keys=["sk_old", "sk_rotated"])
     with pytest.raises(RetryableProcessorError, match="API key refused"):
         adapter.charge(REQUEST)
     assert adapter.charge(REQUEST).outcome == "succeeded"
-    assert [s["headers"]["Authorization"] for s in handler.seen] == ["Bearer sk_old", "Bearer sk_rotated"]  # noqa: E501
+    assert [s["headers"]["Authorization"] for s in handler.seen] == [
+        "Bearer sk_old",
+        "Bearer sk_rotated",
+    ]
 
 
 def test_a_processing_intent_is_read_again(stripe: Any) -> None:
     handler, url = stripe
     handler.script += [(200, _intent("processing"), {}, 0.0), (200, _intent(), {}, 0.0)]
     assert _adapter(url).charge(REQUEST).outcome == "succeeded"
-    assert (handler.seen[1]["method"], handler.seen[1]["path"]) == ("GET", "/v1/payment_intents/pi_123")
+    assert (handler.seen[1]["method"], handler.seen[1]["path"]) == (
+        "GET",
+        "/v1/payment_intents/pi_123",
+    )
     assert "Idempotency-Key" not in handler.seen[1]["headers"]
 
 

@@ -13,7 +13,6 @@ import threading
 from typing import Any
 
 import pytest
-
 from payments import ledger, worker
 from payments.app import App
 from payments.messages import InvalidBatch
@@ -30,10 +29,14 @@ def _create(kit: Any, app: App, count: int, **overrides: Any) -> list[str]:
 
 
 def _status(conn: Any, payment_id: str) -> str:
-    return str(conn.execute("SELECT status FROM payments WHERE id = %s", (payment_id,)).fetchone()[0])  # noqa: E501
+    return str(
+        conn.execute("SELECT status FROM payments WHERE id = %s", (payment_id,)).fetchone()[0]
+    )
 
 
-def _record(message_id: str, payment_id: str | None = None, body: str | None = None) -> dict[str, Any]:  # noqa: E501
+def _record(
+    message_id: str, payment_id: str | None = None, body: str | None = None
+) -> dict[str, Any]:
     return {
         "messageId": message_id,
         "body": body if body is not None else json.dumps({"payment_id": payment_id}),
@@ -41,7 +44,9 @@ def _record(message_id: str, payment_id: str | None = None, body: str | None = N
     }
 
 
-def test_a_batch_settles_every_payment(make_app: Any, kit: Any, sqs: Any, queues: Any, conn: Any) -> None:  # noqa: E501
+def test_a_batch_settles_every_payment(
+    make_app: Any, kit: Any, sqs: Any, queues: Any, conn: Any
+) -> None:
     ids = _create(kit, make_app("api"), 12)
     app = make_app("worker")
     responses = kit.drive_queue(sqs, queues.url, lambda e: worker.handle(app, e))
@@ -241,7 +246,9 @@ def test_declined_payments_are_final_and_post_nothing(make_app: Any, kit: Any, c
     }
     assert _status(conn, payment) == "declined"
     assert conn.execute("SELECT count(*) FROM ledger_entries").fetchone() == (0,)
-    assert conn.execute("SELECT detail FROM payment_events ORDER BY id DESC LIMIT 1").fetchone() == ("card_declined",)  # noqa: E501
+    assert conn.execute(
+        "SELECT detail FROM payment_events ORDER BY id DESC LIMIT 1"
+    ).fetchone() == ("card_declined",)
 
 
 def test_faulty_processor_still_charges_each_payment_at_most_once(

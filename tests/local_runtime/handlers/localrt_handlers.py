@@ -99,6 +99,12 @@ def unserializable(event: Any, context: Any) -> object:
     return {"when": object()}
 
 
+def big_answer(event: dict[str, Any], context: Any) -> str:
+    sys.stdout.write("y" * int(event["log_bytes"]))  # one long line, no newline until the end
+    sys.stdout.write("\n")
+    return "x" * int(event["answer_bytes"])
+
+
 def allocate(event: dict[str, Any], context: Any) -> int:
     block = bytearray(int(event["megabytes"]) * 1024 * 1024)
     for offset in range(0, len(block), 4096):  # touch every page so it counts as resident

@@ -164,12 +164,14 @@ def _deploy(
 
     try:
         run = run_with(factory)
-    except ProgramError as exc:
+    except BaseException as exc:
+        # Whatever stopped the run (a resource, the program, Ctrl-C), what it created is saved:
+        # the next run must neither create it again nor lose track of it.
         if not made:
             raise
         mocks = made[-1]
         _partial_state(previous, mocks.state, mocks.removed).save(state_path)
-        if mocks.failure is not None:
+        if isinstance(exc, ProgramError) and mocks.failure is not None:
             raise DeployError(f"stack {stack}: {mocks.failure.describe()}") from exc
         raise
     mocks = made[-1]

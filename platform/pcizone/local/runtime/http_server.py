@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from pcizone.local.runtime.errors import LocalRuntimeError
 from pcizone.local.runtime.http_event import (
     HttpApiIdentity,
     HttpRequest,
@@ -41,7 +42,6 @@ from pcizone.local.runtime.http_event import (
 from pcizone.local.runtime.http_routes import RouteMatch, RouteTable
 from pcizone.local.runtime.invocation import InvocationOutcome
 from pcizone.local.runtime.logs import EventLog
-from pcizone.local.runtime.pool import PoolClosed
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway HTTP API payload limit
 MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda synchronous invocation, request and response
@@ -65,6 +65,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, api: LocalHttpApi) -> None:
         self.api = api
+        self.stopping = False
         self._active = 0
         self._active_cond = threading.Condition()
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -117,20 +118,20 @@ class LocalHttpApi:
         self.identity = HttpApiIdentity(api_id, account_id, "127.0.0.1")
         self.events = events
         self._server: _Server | None = None
+        self._url = ""
         self._thread: threading.Thread | None = None
         # Only for functions whose timeout exceeds the integration timeout.
         self._slow = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="http-slow-invoke")
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the HTTP API is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        """Where the API listens (or listened, once stopped)."""
+        return self._url
 
     def start(self) -> None:
         self._server = _Server(self)
         port = self._server.server_address[1]
+        self._url = f"http://127.0.0.1:{port}"
         self.identity = HttpApiIdentity(self.api_id, self.account_id, f"127.0.0.1:{port}")
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -146,6 +147,7 @@ class LocalHttpApi:
         server, self._server = self._server, None
         if server is None:
             return
+        server.stopping = True  # keep-alive connections get their answer, then close
         server.shutdown()
         server.server_close()
         if not server.wait_idle(timeout):
@@ -168,7 +170,7 @@ class LocalHttpApi:
             return json_response(413, "Request Entity Too Large"), fields
         try:
             outcome = self._invoke(route, event)
-        except PoolClosed:
+        except LocalRuntimeError:  # the runtime is stopping (PoolClosed) or not started
             return json_response(503, "Service Unavailable"), fields
         except concurrent.futures.TimeoutError:
             return json_response(503, "Service Unavailable"), {
@@ -256,6 +258,8 @@ class _Handler(BaseHTTPRequestHandler):
                 request_id=request_id,
             )
             response, fields = api.respond(request)
+        if self.server.stopping:
+            self.close_connection = True
         self._send(response, request_id)
         api.events.event(
             "http",

@@ -160,8 +160,12 @@ class FunctionPool:
                     if len(self._busy) + self._starting < self.cap:
                         self._starting += 1
                         break
+                    if self.cap == 0:
+                        raise FunctionThrottled(
+                            f"function {self.spec.name}: reserved concurrency is 0"
+                        )
                     remaining = deadline - time.monotonic()
-                    if remaining <= 0 or self.cap == 0:  # reserved concurrency 0: always
+                    if remaining <= 0:
                         raise FunctionThrottled(
                             f"function {self.spec.name}: all {self.cap} environments stayed busy"
                         )

@@ -246,11 +246,13 @@ class LocalRuntime:
         return response
 
     def _invoke_outcome(self, function_name: str, payload: Any) -> InvocationOutcome:
+        if function_name not in self.functions:
+            raise InvalidInvocation(f"invoke: no function named {function_name!r}")
         pool = self._pools.get(function_name)
         if pool is None:
-            raise InvalidInvocation(f"invoke: no function named {function_name!r}")
-        if self._state != "running":
             raise LocalRuntimeError(f"invoke {function_name}: the local runtime is {self._state}")
+        # While stopping, requests already accepted still run; the pool refuses new ones once
+        # it closes (PoolClosed).
         return pool.invoke(payload)
 
     def role(self, function_name: str) -> AssumedRole:

@@ -9,6 +9,7 @@ verifies the server certificate (PCI DSS 4.2.1, 8.3.2, 8.6.3).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -115,9 +116,7 @@ class Database:
     def reset(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            with contextlib.suppress(psycopg.Error):  # already unusable; we discard it
                 conn.close()
-            except psycopg.Error:
-                pass  # already unusable; we are discarding it
 
     close = reset

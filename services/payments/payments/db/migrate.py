@@ -27,7 +27,9 @@ from payments.db.connection import Connection, connect, connect_dsn
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # pg_advisory_lock key: the first 8 bytes of sha256("payments.schema_migrations"), signed.
-LOCK_KEY = int.from_bytes(hashlib.sha256(b"payments.schema_migrations").digest()[:8], "big", signed=True)  # noqa: E501
+LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"payments.schema_migrations").digest()[:8], "big", signed=True
+)
 _NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
 _CREATE_TABLE = b"""
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -60,7 +62,9 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
         if found is None:
             raise MigrationError(f"{path}: migration names look like 0001_create_things.sql")
         if found.group(1) in numbers:
-            raise MigrationError(f"{path}: number {found.group(1)} is also {numbers[found.group(1)]}")
+            raise MigrationError(
+                f"{path}: number {found.group(1)} is also {numbers[found.group(1)]}"
+            )
         numbers[found.group(1)] = path.name
         sql = path.read_bytes()
         migrations.append(Migration(path.name, sql, hashlib.sha256(sql).hexdigest()))

@@ -131,9 +131,7 @@ def _open_letters(conn: Connection, exclude: set[str], limit: int) -> list[DeadL
         " FOR UPDATE SKIP LOCKED",
         (list(exclude), limit),
     ).fetchall()
-    return [
-        DeadLetter(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6]), r[7]) for r in rows
-    ]
+    return [DeadLetter(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6]), r[7]) for r in rows]
 
 
 def _handle(
@@ -144,16 +142,16 @@ def _handle(
     dry_run: bool,
     redriven_by: dict[str, str],
 ) -> RedriveItem:
-    action, reason = _decide(conn, letter, redriven_by)
-    if action == "redriven":
+    decision, reason = _decide(conn, letter, redriven_by)
+    action: Action = decision
+    if decision == "redriven":
+        redriven_by[str(letter.payment_id)] = letter.message_id
         if dry_run:
             action = "would_redrive"
         else:
             sqs.send_message(QueueUrl=queue_url, MessageBody=message_body(str(letter.payment_id)))
-        redriven_by[str(letter.payment_id)] = letter.message_id
     if not dry_run:
-        resolution = "redriven" if action == "redriven" else "skipped"
-        dead_letters.resolve(conn, letter.message_id, resolution, reason)
+        dead_letters.resolve(conn, letter.message_id, decision, reason)
     return RedriveItem(letter.message_id, letter.payment_id, action, reason)
 
 
@@ -185,11 +183,15 @@ def _decide(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m payments.ops.redrive", description=__doc__)
     parser.add_argument("--dlq-url", required=True, help="dead-letter queue URL")
-    parser.add_argument("--queue-url", default=os.environ.get("PAYMENTS_QUEUE_URL"),
-                        help="main queue URL (default: PAYMENTS_QUEUE_URL)")
+    parser.add_argument(
+        "--queue-url",
+        default=os.environ.get("PAYMENTS_QUEUE_URL"),
+        help="main queue URL (default: PAYMENTS_QUEUE_URL)",
+    )
     parser.add_argument("--dsn", help="libpq connection string (default: PAYMENTS_DB_* variables)")
-    parser.add_argument("--region", default=os.environ.get("AWS_REGION"),
-                        help="AWS region (default: AWS_REGION)")
+    parser.add_argument(
+        "--region", default=os.environ.get("AWS_REGION"), help="AWS region (default: AWS_REGION)"
+    )
     parser.add_argument("--dry-run", action="store_true", help="report only; change nothing")
     parser.add_argument("--max-messages", type=int, default=1000)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")

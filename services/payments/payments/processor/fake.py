@@ -33,6 +33,7 @@ from payments.processor.base import (
     RetryableProcessorError,
 )
 
+Outcome = Literal["succeeded", "declined"]
 Fate = Literal["ok", "decline", "error", "timeout_before", "timeout_after"]
 _JOURNAL_LOCK = 0x7061795F66616B65  # advisory lock key ("pay_fake") for creating the journal
 _JOURNAL_DDL = b"""
@@ -93,18 +94,23 @@ class FakeProcessor:
             if not self._journal_ready:
                 ensure_journal(conn)
                 self._journal_ready = True
-            attempt = self._record_request(conn, request.idempotency_key)
-            fate = fate_of(self.faults, request.idempotency_key, attempt)
-            self._note_fate(conn, request.idempotency_key, attempt, fate)
-            if fate == "error":
-                raise RetryableProcessorError("fake processor answered HTTP 503")
-            if fate == "timeout_before":
-                raise ProcessorTimeout("fake processor timed out before charging")
-            declined = fate == "decline" or "chargeDeclined" in request.payment_method
-            result = self._charge_once(conn, request, declined)
-            if fate == "timeout_after":
-                raise ProcessorTimeout("fake processor timed out after charging")
-            return result
+            # The request and its charge are journaled in one transaction (one commit); the
+            # answer, or the failure to answer, comes after that commit, as with a real one.
+            with conn.transaction():
+                attempt = self._record_request(conn, request.idempotency_key)
+                fate = fate_of(self.faults, request.idempotency_key, attempt)
+                self._note_fate(conn, request.idempotency_key, attempt, fate)
+                result = None
+                if fate not in ("error", "timeout_before"):
+                    declined = fate == "decline" or "chargeDeclined" in request.payment_method
+                    result = self._charge_once(conn, request, declined)
+        if fate == "error":
+            raise RetryableProcessorError("fake processor answered HTTP 503")
+        if fate in ("timeout_before", "timeout_after"):
+            when = "before" if fate == "timeout_before" else "after"
+            raise ProcessorTimeout(f"fake processor timed out {when} charging")
+        assert result is not None
+        return result
 
     def close(self) -> None:
         self._db.close()
@@ -123,11 +129,13 @@ class FakeProcessor:
             (key, attempt, fate),
         )
 
-    def _charge_once(self, conn: Connection, request: ChargeRequest, declined: bool) -> ChargeResult:
+    def _charge_once(
+        self, conn: Connection, request: ChargeRequest, declined: bool
+    ) -> ChargeResult:
         digest = hashlib.sha256(request.idempotency_key.encode()).digest()
         # Base32, not hex: a hex id holds long digit runs that log masking would hide.
         charge_id = "ch_fake_" + base64.b32encode(digest[:15]).decode().lower()
-        outcome = "declined" if declined else "succeeded"
+        outcome: Outcome = "declined" if declined else "succeeded"
         decline_code = "card_declined" if declined else None
         inserted = conn.execute(
             "INSERT INTO fake_processor.charges (charge_id, idempotency_key, payment_id,"
@@ -165,7 +173,8 @@ class FakeProcessor:
             raise PermanentProcessorError(
                 "fake processor: idempotency key reused with different parameters"
             )
-        return ChargeResult(first["outcome"], first["charge_id"], first["decline_code"], replayed=True)
+        outcome: Outcome = "succeeded" if first["outcome"] == "succeeded" else "declined"
+        return ChargeResult(outcome, first["charge_id"], first["decline_code"], replayed=True)
 
 
 @dataclass(frozen=True)

@@ -84,20 +84,20 @@ class StripeProcessor:
             if intent.get("status") == "processing" and isinstance(intent.get("id"), str):
                 status, _, intent = self._call("GET", f"/v1/payment_intents/{intent['id']}")
                 if status != 200:
-                    raise RetryableProcessorError(f"stripe: HTTP {status} reading a processing intent")
+                    raise RetryableProcessorError(
+                        f"stripe: HTTP {status} reading a processing intent"
+                    )
             return self._intent_result(intent, replayed)
-        error = body.get("error") if isinstance(body.get("error"), Mapping) else {}
-        assert isinstance(error, Mapping)
+        error = _mapping(body.get("error"))
         if status == 402:
-            intent = error.get("payment_intent") if isinstance(error.get("payment_intent"), Mapping) else {}
-            assert isinstance(intent, Mapping)
+            declined = _mapping(error.get("payment_intent"))
             code = str(error.get("decline_code") or error.get("code") or "card_declined")
-            return ChargeResult("declined", str(intent.get("id") or "unknown"), code, replayed)
+            return ChargeResult("declined", str(declined.get("id") or "unknown"), code, replayed)
         kind = str(error.get("type") or "unknown")
         if status in (401, 403):
             self._cached_key = None
             raise RetryableProcessorError(f"stripe: HTTP {status} (API key refused)")
-        if status == 409 or status == 429 or status >= 500:
+        if status in {409, 429} or status >= 500:
             raise RetryableProcessorError(f"stripe: HTTP {status} ({kind})")
         raise PermanentProcessorError(f"stripe: HTTP {status} ({kind}, {error.get('code') or '-'})")
 
@@ -138,14 +138,20 @@ class StripeProcessor:
         except urllib.error.HTTPError as exc:
             with exc:
                 return exc.code, _lower(exc.headers), _json(exc.read())
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise ProcessorTimeout("stripe: no answer in time") from exc
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, TimeoutError | socket.timeout):
                 raise ProcessorTimeout("stripe: no answer in time") from exc
-            raise RetryableProcessorError(f"stripe: network error ({type(exc.reason).__name__})") from exc
+            raise RetryableProcessorError(
+                f"stripe: network error ({type(exc.reason).__name__})"
+            ) from exc
         except OSError as exc:  # connection reset mid-response and similar
             raise RetryableProcessorError(f"stripe: network error ({type(exc).__name__})") from exc
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _lower(headers: Any) -> dict[str, str]:
