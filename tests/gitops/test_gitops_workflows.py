@@ -531,8 +531,9 @@ def mutated(name: str, old: str, new: str) -> list[str]:
         ),
         (
             "deploy.yml",
-            "          policyPacks: platform/policypack\n          message",
-            "          message",
+            "          policyPacks: platform/policypack\n"
+            "          policyPackConfigs: platform/policypack/config/org.json\n",
+            "",
             "pulumi up without the policy pack",
         ),
     ],
