@@ -7,7 +7,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from pcizone.local.deploy.deployer import DeployResult, deploy_program
+from pcizone.local.deploy.deployer import DeployError, DeployResult, deploy_program
 from pcizone.local.local_cloud import LocalCloud
 from pcizone.local.lock import LocalCloudBusy
 from pcizone.local.paths import LocalPaths
@@ -79,6 +79,31 @@ def test_saved_cloud_is_restored_on_another_port_and_reset_when_state_disagrees(
         assert third.aws.client("sqs").list_queues().get("QueueUrls", []) == []
         fresh = _deploy(third)
         assert fresh.counts()["create"] == len(fresh.resources)
+
+
+def test_deploy_time_invocations_run_in_the_local_runtime(paths: LocalPaths) -> None:
+    def invoke(cloud: LocalCloud, handler: str) -> DeployResult:
+        return deploy_program(
+            PROGRAMS / "invocation" / "__main__.py",
+            "invocation",
+            cloud.target(),
+            state_path=cloud.paths.stack_state("invocation"),
+            region=REGION,
+            config={"pcizone:handler": handler},
+        )
+
+    with LocalCloud(paths, repo_root=PROGRAMS, region=REGION) as cloud:
+        result = invoke(cloud, "answer")
+        assert json.loads(result.run.outputs["result"]) == {"answer": 42}
+        assert any("ran function runner-" in note for _urn, note in cloud.services.notes)
+        unchanged = invoke(cloud, "answer")
+        assert unchanged.counts()["same"] == len(unchanged.resources)  # not invoked again
+        with pytest.raises(DeployError) as raised:
+            invoke(cloud, "fail")
+    message = str(raised.value)
+    assert "aws:lambda/invocation:Invocation 'run-once'" in message
+    assert "ValueError: the migration could not be applied" in message
+    assert str(paths.logs) in message
 
 
 def test_down_removes_everything_once(paths: LocalPaths) -> None:

@@ -87,7 +87,11 @@ def test_aurora_maps_to_local_postgres_with_the_secret_password(
     assert {"pczadmin", "rds_superuser"} <= roles
 
     builder = FunctionBuilder(project_dir=PROGRAMS, code_root=tmp_path, standin=standin)
-    env = builder.spec(deployed.named("app", ":Function")).env
+    notes: list[str] = []
+    env = builder.spec(deployed.named("app", ":Function"), notes).env
+    # No internet and no real key locally: the fake processor stands in for Stripe, said so.
+    assert env["PAYMENTS_PROCESSOR"] == "fake"
+    assert any("stripe processor needs the internet" in note for note in notes)
     assert env["PAYMENTS_ENV"] == "local" and env["PAYMENTS_DB_IAM_AUTH"] == "false"
     assert env["PAYMENTS_DB_SSLMODE"] == "disable" and "PAYMENTS_DB_SSLROOTCERT" not in env
     assert (env["PAYMENTS_DB_HOST"], env["PAYMENTS_DB_PORT"]) == ("127.0.0.1", str(standin.port))

@@ -94,6 +94,7 @@ def test_state_file_round_trips_is_private_and_belongs_to_one_generation(tmp_pat
     assert StackState.load(path, "s", "g1") == state
     assert StackState.load(path, "s", "g2").resources == {}
     assert StackState.load(path, "s", None).resources == {}
+    assert StackState.load(path, "s", "g2", "g1") == state  # this run's own, or the last one's
 
 
 def test_deletion_runs_dependents_first() -> None:

@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pcizone.local.runtime.errors import RuntimeConfigError
 from pcizone.local.runtime.http_event import (
     HttpApiIdentity,
@@ -240,3 +242,54 @@ def test_event_is_json_serialisable_with_binary_bodies() -> None:
         request(headers=[], body=bytes(range(256))), RouteMatch("$default", "fn", {}), API
     )
     assert json.loads(json.dumps(event)) == event
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
+    path=st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=0x2FF), max_size=60),
+    query=st.text(max_size=60),
+    headers=st.lists(st.tuples(_TEXT, _TEXT), max_size=6),
+    body=st.binary(max_size=200),
+)
+def test_any_request_becomes_a_json_event(
+    method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes
+) -> None:
+    routes = table("ANY /{proxy+}", "$default")
+    route = routes.match(method, "/" + path)
+    assert route is not None
+    event = build_event(
+        request(method=method, raw_path="/" + path, raw_query=query, headers=headers, body=body),
+        route,
+        API,
+    )
+    assert json.loads(json.dumps(event)) == event
+    sent = base64.b64decode(event["body"]) if event["isBase64Encoded"] else event.get("body", "")
+    assert (sent if isinstance(sent, bytes) else sent.encode()) == body
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    answer=_JSON
+    | st.fixed_dictionaries(
+        {"statusCode": st.integers(0, 700) | _JSON},
+        optional={"headers": _JSON, "body": _JSON, "cookies": _JSON, "isBase64Encoded": _JSON},
+    )
+)
+def test_any_answer_maps_to_a_response_or_is_refused(answer: Any) -> None:
+    try:
+        response = map_answer(answer)
+    except MalformedAnswer:
+        return
+    assert 100 <= response.status <= 599
+    for name, value in response.headers:
+        assert "\r" not in name + value and "\n" not in name + value
+        value.encode("latin-1")

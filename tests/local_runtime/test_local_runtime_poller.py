@@ -75,6 +75,11 @@ def seen(records: list[dict[str, Any]], message_id: str) -> list[int]:
     return [r["receive_count"] for r in records if r.get("message_id") == message_id]
 
 
+def _int(value: object) -> int:
+    assert isinstance(value, int)
+    return value
+
+
 def worker(record_file: Path, **kwargs: Any) -> Any:
     return function("worker", "sqs_scripted", env={"RECORD_FILE": str(record_file)}, **kwargs)
 
@@ -90,9 +95,9 @@ def test_a_successful_batch_is_deleted(
     records = read_records(record_file)
     assert sorted(seen(records, i)[0] for i in ids) == [1] * 5
     assert len([r for r in records if "message_id" in r]) == 5  # each delivered once
-    batches = runtime.event_log.recent("batch")
-    assert sum(b["deleted"] for b in batches) == 5  # type: ignore[misc]
-    assert all(b["outcome"] == "ok" for b in batches)
+    # The batch event is written once its deletes returned.
+    wait_for(lambda: sum(_int(b["deleted"]) for b in runtime.event_log.recent("batch")) == 5)
+    assert all(b["outcome"] == "ok" for b in runtime.event_log.recent("batch"))
 
 
 def test_partial_failure_keeps_only_the_failed_message_until_its_visibility_ends(
@@ -190,6 +195,9 @@ def test_a_timeout_fails_the_batch_and_replaces_the_environment(
     (slow,) = send(sqs, queues.main, {"do": "sleep", "seconds": 3})
     runtime = make_runtime([worker(record_file, timeout=1)], [mapping("worker", queues.main)])
     wait_for(lambda: dlq_ids(sqs, queues.dlq) == {slow})
+    # The message may reach the DLQ before its invocation times out: the 1 s visibility
+    # timeout started at the receive, before the cold start.
+    wait_for(lambda: any(b["outcome"] == "timeout" for b in runtime.event_log.recent("batch")))
     (after,) = send(sqs, queues.main, {"do": "ok"})
     wait_for(lambda: len(seen(read_records(record_file), after)) == 1)
     records = read_records(record_file)

@@ -61,6 +61,7 @@ def payments_runtime(
     queues: QueuePair,
     log_dir: Path,
     tuning: RuntimeTuning = DEMO_TUNING,
+    worker_env: dict[str, str] | None = None,
 ) -> LocalRuntime:
     assert queues.dlq is not None
 
@@ -77,7 +78,7 @@ def payments_runtime(
 
     functions = [
         spec("payments-api", "api", {"PAYMENTS_QUEUE_URL": queues.main.url}),
-        spec("payments-worker", "worker"),
+        spec("payments-worker", "worker", worker_env),
         spec("payments-dlq-auditor", "dlq_auditor"),
     ]
     sources = [
@@ -174,3 +175,27 @@ def test_the_scenario_refuses_a_poison_wait_longer_than_its_timeout(
         pytest.raises(ScenarioError, match=r"about 90 s to reach the dead-letter queue"),
     ):
         run_scenario(runtime, payments=1, timeout_seconds=60)
+
+
+def test_payments_that_cannot_settle_are_reported_once_dead_lettered(
+    endpoint: EmulatorEndpoint, database: dict[str, str], tmp_path: Path
+) -> None:
+    queues = create_queue(admin_client(endpoint, "sqs"), visibility=30, max_receive=2)
+    failing = {"PAYMENTS_FAKE_FAULTS": "seed=1,error=1"}  # every charge: a processor 5xx
+    with payments_runtime(
+        endpoint, database, queues, tmp_path / "logs", worker_env=failing
+    ) as runtime:
+        result = run_scenario(runtime, payments=2, timeout_seconds=60)
+    assert not result.ok
+    verdicts = {e.name: (e.passed, e.detail) for e in result.expectations}
+    assert verdicts["every payment settled"] == (False, "2 pending (2 dead-lettered)")
+    assert verdicts["charged once, ledger balanced"] == (True, "nothing posted")
+    assert verdicts["poison message dead-lettered and audited"][0] is True
+    assert result.duration_seconds < 30  # it stopped waiting once nothing could settle
+    for journey in result.journeys:
+        assert journey.status == "pending"
+        assert [s.stage for s in journey.steps][0:2] == ["api", "queue"]
+        assert journey.steps[-1].stage == "dlq"
+        assert journey.steps[-1].detail.startswith(
+            "dead-lettered and audited: payment still pending"
+        )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+import traceback
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from pcizone.cli.console import console, error_console
 from pcizone.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError
+from pcizone.local.paths import LocalPaths
 
 if TYPE_CHECKING:
     from pcizone.local.orchestrator import UpReport
@@ -73,10 +75,28 @@ def run(args: argparse.Namespace) -> int:
         serve=_serve if args.serve else None,
     )
     with ConsoleProgress(error_console()) as progress:
-        report = run_up(request, progress)
+        try:
+            report = run_up(request, progress)
+        except UserError:
+            raise
+        except Exception as exc:
+            # Everything was stopped on the way out; keep the details for whoever debugs it.
+            raise _unexpected(
+                exc, request.state_dir or LocalPaths.for_repo(request.repo_root).root
+            ) from exc
     if not args.serve:  # --serve printed it before serving
         print_summary(report, console())
     return EXIT_OK if report.expectations_held else EXIT_FAILED
+
+
+def _unexpected(exc: Exception, state_dir: Path) -> UserError:
+    log = LocalPaths(state_dir).logs / "pcizone-up-error.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("".join(traceback.format_exception(exc)))
+    return UserError(
+        f"the local cloud failed unexpectedly: {type(exc).__name__}: {exc} (traceback in {log})",
+        EXIT_FAILED,
+    )
 
 
 def _serve(report: UpReport, runtime: LocalRuntime) -> None:

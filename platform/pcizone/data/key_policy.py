@@ -93,8 +93,8 @@ KEY_SPECS: dict[KeyClass, KeySpec] = {
         KeyClass.LOGS,
         "logs",
         DataClass.LOGS,
-        "CloudWatch log groups and the log pipeline",
-        via_services=("firehose", "s3"),
+        "CloudWatch log groups and the log pipeline's stream",
+        via_services=("firehose",),
         service_principals=("logs",),
     ),
     KeyClass.QUEUES: KeySpec(

@@ -42,10 +42,6 @@ class Placement:
             f"arn:{PARTITION}:{service}:{region}:", self.account_id, f":{resource}"
         )
 
-    @property
-    def root_arn(self) -> pulumi.Output[str]:
-        return pulumi.Output.concat(f"arn:{PARTITION}:iam::", self.account_id, ":root")
-
     def service_host(self, service: str) -> str:
         """The regional endpoint host a service calls KMS through (kms:ViaService)."""
         return f"{service}.{self.region}.amazonaws.com"

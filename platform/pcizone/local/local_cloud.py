@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pcizone.errors import EXIT_FAILED, UserError
 from pcizone.local import emulator_snapshot
 from pcizone.local.aws_access import AwsAccess
 from pcizone.local.deploy.deployer import DeployResult, DeployTarget, deploy_stack
@@ -35,9 +34,8 @@ from pcizone.local.postgres_standin import PostgresStandIn
 Progress = Callable[[str], None]
 
 
-class FunctionFailed(UserError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, EXIT_FAILED)
+class FunctionFailed(RuntimeError):
+    """A deploy-time invocation failed; the deploy reports it with the resource."""
 
 
 class LocalCloud:

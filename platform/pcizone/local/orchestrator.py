@@ -113,7 +113,8 @@ def run_up(request: UpRequest, progress: Progress) -> UpReport:
         report.notes.extend(
             f"{urn.rsplit('::', 1)[-1]}: {text}" for urn, text in cloud.services.notes
         )
-        report.verdict = _policy_verdict(request.stack, request.repo_root, progress)
+        references = {k: v for k, v in outputs.items() if k != request.stack}
+        report.verdict = _policy_verdict(request.stack, request.repo_root, references, progress)
         if identity.kind is StackKind.DEVELOPER:
             plan = runtime_plan(report.stacks[-1].resources, cloud.function_builder())
             report.notes.extend(plan.notes)
@@ -168,8 +169,16 @@ def _run_functions(
         runtime.stop(drain=True)
 
 
-def _policy_verdict(stack: str, repo_root: Path, progress: Progress) -> PolicyVerdict | None:
-    """The pack's verdict on the offline preview of `stack` (None if the pack is absent)."""
+def _policy_verdict(
+    stack: str,
+    repo_root: Path,
+    references: dict[str, dict[str, Any]],
+    progress: Progress,
+) -> PolicyVerdict | None:
+    """The pack's verdict on the offline preview of `stack` (None if the pack is absent).
+
+    The stacks it reads are not previewed again: their deployed outputs stand in.
+    """
     try:
         from pcizone.policy.evaluate import evaluate_run
     except ImportError:
@@ -177,7 +186,7 @@ def _policy_verdict(stack: str, repo_root: Path, progress: Progress) -> PolicyVe
     from pcizone.offline.runner import run_stack
 
     progress.step(f"evaluating the PCI policy pack on {stack}")
-    return evaluate_run(run_stack(stack, repo_root=repo_root))
+    return evaluate_run(run_stack(stack, repo_root=repo_root, stack_outputs=references))
 
 
 def _deployed_line(result: DeployResult) -> str:

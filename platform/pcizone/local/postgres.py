@@ -259,7 +259,7 @@ class PostgresServer:
     ```
 
     `settings` become `-c name=value` arguments at start (for example `wal_level=replica`,
-    `cluster_name=primary`); change `server.settings` between stop() and start() freely.
+    `cluster_name=primary`); `server.set(name, value)` between stop() and start() changes them.
     """
 
     def __init__(

@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pcizone.local.runtime.errors import LocalRuntimeError
 from pcizone.local.runtime.runtime import LocalRuntime
 from pcizone.local.scenario_checks import (
     Expectation,
@@ -58,7 +57,7 @@ _RETRIES = 3  # a client retries 5xx and 409 in-flight answers with the same Ide
 
 @dataclass(frozen=True)
 class JourneyStep:
-    stage: str  # api, queue, worker, ledger
+    stage: str  # api, queue, worker, ledger; dlq when the message was dead-lettered
     at: datetime
     detail: str
 
@@ -98,7 +97,10 @@ class ScenarioResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (timestamps as ISO text)."""
-        return json.loads(json.dumps({**asdict(self), "ok": self.ok}, default=_iso))  # type: ignore[no-any-return]
+        document: dict[str, Any] = json.loads(
+            json.dumps({**asdict(self), "ok": self.ok}, default=_iso)
+        )
+        return document
 
 
 def _iso(value: object) -> str:
@@ -147,7 +149,8 @@ class _Client:
         sent_at = datetime.now(UTC)
         for attempt in range(1, _RETRIES + 1):
             status, answer_headers, answer = self._request("POST", PAYMENTS_PATH, body, headers)
-            if (status < 500 and status != 409) or attempt == _RETRIES or key is None:
+            retryable = status >= 500 or status == 409  # 409: the same key is in flight
+            if not retryable or attempt == _RETRIES or key is None:
                 return HttpAnswer(status, answer_headers, answer, sent_at, attempt)
             time.sleep(0.2 * attempt)
         raise AssertionError("unreachable")  # pragma: no cover - the loop always returns
@@ -232,7 +235,9 @@ def run_scenario(
     ids = [_payment_id(a) for a in answers]
     deadline = started + timeout_seconds
     with _connect(wiring.conninfo) as conn:
-        settled_in_time = _wait(lambda: _all_final(conn, [i for i in ids if i]), deadline)
+        # A payment whose message was dead-lettered will not settle without a human: stop
+        # waiting for it then, and report it.
+        settled_in_time = _wait(lambda: _all_resolved(conn, [i for i in ids if i]), deadline)
         audited_in_time = _wait(lambda: _audited(conn, poison_id), deadline)
         facts = _payment_facts(conn, [i for i in ids if i])
         letters = _dead_letters(conn, [poison_id])
@@ -301,9 +306,12 @@ def _wait(condition: Any, deadline: float) -> bool:
         time.sleep(_POLL_SECONDS)
 
 
-def _all_final(conn: Any, ids: list[str]) -> bool:
+def _all_resolved(conn: Any, ids: list[str]) -> bool:
+    """Every payment has a final status or a dead letter."""
     row = conn.execute(
-        "SELECT count(*) FROM payments WHERE id = ANY(%s) AND status <> 'pending'", (ids,)
+        "SELECT count(*) FROM payments p WHERE p.id = ANY(%s) AND (p.status <> 'pending'"
+        " OR EXISTS (SELECT 1 FROM dead_letters d WHERE d.payment_id = p.id))",
+        (ids,),
     ).fetchone()
     return bool(row and row[0] == len(ids))
 
@@ -339,6 +347,12 @@ def _payment_facts(conn: Any, ids: list[str]) -> dict[str, PaymentFacts]:
         (ids,),
     ):
         facts[payment_id].ledger_entries, facts[payment_id].posted_at = int(count), first
+    for payment_id, first_seen, reason in conn.execute(
+        "SELECT payment_id, min(first_seen_at), min(reason) FROM dead_letters"
+        " WHERE payment_id = ANY(%s) GROUP BY 1",
+        (ids,),
+    ):
+        facts[payment_id].dead_lettered = (first_seen, reason)
     if conn.execute("SELECT to_regclass('fake_processor.charges')").fetchone()[0] is not None:
         for payment_id, count in conn.execute(
             "SELECT payment_id, count(*) FROM fake_processor.charges"
@@ -407,6 +421,9 @@ def _journey(label: str, answer: HttpAnswer, facts: PaymentFacts | None) -> Paym
         # Posted in the transaction that recorded the final event, and committed with it (the
         # entries' own timestamps are that transaction's start).
         steps.append(JourneyStep("ledger", final_at, f"{facts.ledger_entries} entries posted"))
+    if facts.dead_lettered is not None:
+        audited_at, reason = facts.dead_lettered
+        steps.append(JourneyStep("dlq", audited_at, f"dead-lettered and audited: {reason}"))
     latency = (final_at - answer.sent_at).total_seconds() * 1000 if final_at else None
     return PaymentJourney(
         label,
@@ -420,10 +437,10 @@ def _journey(label: str, answer: HttpAnswer, facts: PaymentFacts | None) -> Paym
 
 __all__ = [
     "DEFAULT_PAYMENTS",
+    "TEST_CARD_NUMBER",
     "DeadLetterEntry",
     "Expectation",
     "JourneyStep",
-    "LocalRuntimeError",
     "PaymentJourney",
     "ScenarioError",
     "ScenarioResult",

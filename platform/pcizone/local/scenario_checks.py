@@ -39,6 +39,7 @@ class PaymentFacts:
     ledger_entries: int = 0
     posted_at: datetime | None = None
     processor_charges: int | None = None  # the fake processor's journal, when it is the fake
+    dead_lettered: tuple[datetime, str] | None = None  # when the auditor recorded it, and why
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,9 @@ def check_settled(facts: dict[str, PaymentFacts], in_time: bool, timeout: float)
     for payment in facts.values():
         statuses[payment.status] = statuses.get(payment.status, 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "no payments"
+    dead = sum(1 for p in facts.values() if p.dead_lettered is not None)
+    if dead:
+        summary += f" ({dead} dead-lettered)"
     return Expectation(
         "every payment settled",
         in_time and bool(facts) and "pending" not in statuses,

@@ -158,10 +158,15 @@ def _print_verdict(report: UpReport, out: Console) -> None:
 
 def _print_outcome(report: UpReport, out: Console) -> None:
     stacks = ", ".join(r.stack for r in report.stacks)
+    took = " ".join(
+        f"{name} {report.timings[name]:.1f} s"
+        for name in ("deploy", "scenario")
+        if name in report.timings
+    )
     if report.expectations_held:
         out.print(
-            f"[bold green]local cloud up:[/] {report.resource_count} resources in {stacks};"
-            " every expectation held"
+            f"[bold green]local cloud up:[/] {report.resource_count} resources in {stacks}"
+            f" ({took}); every expectation held"
         )
         return
     reasons = []

@@ -42,14 +42,10 @@ def _generic(c: FakeContext) -> dict[str, Any]:
 
 
 def _http_api(c: FakeContext) -> dict[str, Any]:
+    # executionArn and apiEndpoint stay unknown, as in a real preview of a new API: the
+    # policy corpus relies on one genuinely unknown value.
     ident = c.digest(10)
-    return {
-        "id": ident,
-        "arn": f"arn:aws:apigateway:{c.region}::/apis/{ident}",
-        "executionArn": c.arn("execute-api", ident),
-        "apiEndpoint": f"https://{ident}.execute-api.{c.region}.amazonaws.com",
-        "name": c.physical_name(),
-    }
+    return {"id": ident, "arn": f"arn:aws:apigateway:{c.region}::/apis/{ident}"}
 
 
 def _account(c: FakeContext) -> dict[str, Any]:
@@ -185,7 +181,14 @@ def _detector(c: FakeContext) -> dict[str, Any]:
     return {"id": ident, "arn": c.arn("guardduty", f"detector/{ident}")}
 
 
+def _layer_version(c: FakeContext) -> dict[str, Any]:
+    name = c.physical_name("layerName")
+    layer_arn = c.arn("lambda", f"layer:{name}")
+    return {"id": f"{layer_arn}:1", "arn": f"{layer_arn}:1", "layerArn": layer_arn, "version": "1"}
+
+
 FAKES: dict[str, Fake] = {
+    "aws:lambda/layerVersion:LayerVersion": _layer_version,
     "aws:apigatewayv2/api:Api": _http_api,
     "aws:organizations/organizationalUnit:OrganizationalUnit": _ou,
     "aws:cloudtrail/trail:Trail": _named_arn("cloudtrail", "trail"),

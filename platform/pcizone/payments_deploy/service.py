@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
-import pulumi_aws as aws
 
 from pcizone.alerts import alarms
 from pcizone.config.payments_settings import FunctionSettings, PaymentsSettings
-from pcizone.core.naming import DataClass, Naming
+from pcizone.core.naming import Naming
 from pcizone.data.placement import Placement
 from pcizone.payments_deploy.code_package import build_code_package
 from pcizone.payments_deploy.environment import DatabaseEndpoint, payments_environment
@@ -23,9 +22,15 @@ from pcizone.payments_deploy.function import FunctionArgs, Packaging, PaymentFun
 from pcizone.payments_deploy.http_api import STAGE, PaymentsApi
 from pcizone.payments_deploy.layer_artifact import dependency_layer
 from pcizone.payments_deploy.permissions import Function, Resources, statements
+from pcizone.payments_deploy.processor_key import processor_key_secret
 from pcizone.payments_deploy.queues import PaymentQueues, dlq_visibility
 from pcizone.payments_deploy.schema import database_identifiers, migration_invocation
 from pcizone.payments_deploy.stage_resources import StageResources
+from pcizone.payments_deploy.triggers import (
+    async_failures_to_dlq,
+    queue_event_sources,
+    relay_schedule,
+)
 
 HANDLERS = {
     Function.API: "payments.handlers.api.handler",
@@ -50,8 +55,6 @@ OUTPUT_KEYS = {
     Function.MIGRATOR: "migrator",
 }
 MIGRATOR_SETTINGS = FunctionSettings(timeout_seconds=300, memory_mb=512, reserved_concurrency=1)
-DEVELOPER_SECRET_RECOVERY_DAYS = 7  # a developer stack is re-created under the same name
-STAGE_SECRET_RECOVERY_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,20 @@ class PaymentsService(pulumi.ComponentResource):
             placement=placement,
             opts=child,
         )
-        secret_arn = self._processor_secret(name, args, naming, placement)
+        secret_arn: pulumi.Output[str] | None = None
+        if settings.processor.kind == "stripe":
+            if args.processor_api_key is None:
+                # The config validation requires the key with Stripe: a program error.
+                raise ValueError("payments.processor.kind is 'stripe' but no API key was given")
+            secret_arn = processor_key_secret(
+                name,
+                api_key=args.processor_api_key,
+                key_arn=stage.keys.secrets,
+                developer_stack=args.developer_stack,
+                naming=naming,
+                placement=placement,
+                parent=self,
+            ).arn
         db_name, db_user = database_identifiers(naming)
         database = DatabaseEndpoint(
             host=stage.proxy_endpoint,
@@ -168,10 +184,23 @@ class PaymentsService(pulumi.ComponentResource):
         worker = deploy(Function.WORKER, settings.worker, [migrated])
         auditor = deploy(Function.DLQ_AUDITOR, settings.auditor, [migrated])
         relay = deploy(Function.OUTBOX_RELAY, settings.outbox_relay, [migrated])
-        self._event_sources(name, settings, worker, auditor, naming, placement)
+        queue_event_sources(
+            name,
+            settings=settings,
+            queues=self.queues,
+            worker=worker,
+            auditor=auditor,
+            naming=naming,
+            placement=placement,
+            parent=self,
+        )
         for function in (migrator, api, relay):
-            self._async_failures_to_dlq(name, function, placement)
-        self._relay_schedule(name, settings, relay, naming, placement)
+            async_failures_to_dlq(
+                name, function=function, queues=self.queues, placement=placement, parent=self
+            )
+        relay_schedule(
+            name, settings=settings, relay=relay, naming=naming, placement=placement, parent=self
+        )
         self.api = PaymentsApi(
             f"{name}-http",
             settings=settings.api,
@@ -188,133 +217,6 @@ class PaymentsService(pulumi.ComponentResource):
         self.database_user = db_user
         self.register_outputs({"apiUrl": self.api.url, "queueUrl": self.queues.queue.url})
 
-    def _processor_secret(
-        self, name: str, args: ServiceArgs, naming: Naming, placement: Placement
-    ) -> pulumi.Output[str] | None:
-        if args.settings.processor.kind != "stripe":
-            return None
-        if args.processor_api_key is None:
-            # The config validation requires the key with Stripe; this is a program error.
-            raise ValueError(
-                "payments.processor.kind is 'stripe' but no processor API key was given"
-            )
-        secret = aws.secretsmanager.Secret(
-            f"{name}-processor-key",
-            name=f"{naming.prefix}/payments/processor-api-key",
-            description="Payment processor API key (read by the worker only)",
-            kms_key_id=args.stage.keys.secrets,
-            recovery_window_in_days=(
-                DEVELOPER_SECRET_RECOVERY_DAYS
-                if args.developer_stack
-                else STAGE_SECRET_RECOVERY_DAYS
-            ),
-            tags=naming.tags(DataClass.SECRETS, component="payments"),
-            opts=placement.opts(self),
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-processor-key-value",
-            secret_id=secret.id,
-            secret_string=pulumi.Output.secret(args.processor_api_key),
-            opts=placement.opts(self),
-        )
-        return secret.arn
-
-    def _event_sources(
-        self,
-        name: str,
-        settings: PaymentsSettings,
-        worker: PaymentFunction,
-        auditor: PaymentFunction,
-        naming: Naming,
-        placement: Placement,
-    ) -> None:
-        fifo = settings.queue.fifo
-        tags = naming.tags(DataClass.CARDHOLDER_DATA, component="payments")
-        aws.lambda_.EventSourceMapping(
-            f"{name}-worker-source",
-            event_source_arn=self.queues.queue.arn,
-            function_name=worker.function.arn,
-            enabled=True,
-            batch_size=settings.worker.batch_size,
-            # FIFO sources reject a batching window; the config forbids batches above 10 there.
-            maximum_batching_window_in_seconds=(
-                None if fifo else settings.worker.maximum_batching_window_seconds
-            ),
-            function_response_types=["ReportBatchItemFailures"],
-            scaling_config=aws.lambda_.EventSourceMappingScalingConfigArgs(
-                maximum_concurrency=settings.worker.maximum_concurrency
-            ),
-            tags=tags,
-            opts=placement.opts(self, depends_on=[worker.policy]),
-        )
-        aws.lambda_.EventSourceMapping(
-            f"{name}-auditor-source",
-            event_source_arn=self.queues.dlq.arn,
-            function_name=auditor.function.arn,
-            enabled=True,
-            batch_size=settings.auditor.batch_size,
-            maximum_batching_window_in_seconds=None if fifo else 0,
-            function_response_types=["ReportBatchItemFailures"],
-            # 2 is the smallest maximum concurrency Lambda accepts for an SQS source.
-            scaling_config=aws.lambda_.EventSourceMappingScalingConfigArgs(maximum_concurrency=2),
-            tags=tags,
-            opts=placement.opts(self, depends_on=[auditor.policy]),
-        )
-
-    def _async_failures_to_dlq(
-        self, name: str, function: PaymentFunction, placement: Placement
-    ) -> None:
-        """A failed asynchronous invocation is kept on the DLQ, where the auditor records it.
-
-        No retries: the API and the migrator are called synchronously (an asynchronous call is
-        not ours and should not run twice); the relay's next scheduled run is its retry.
-        """
-        aws.lambda_.FunctionEventInvokeConfig(
-            f"{name}-{function.key}-async",
-            function_name=function.function.name,
-            maximum_retry_attempts=0,
-            maximum_event_age_in_seconds=300,
-            destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
-                on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
-                    destination=self.queues.dlq.arn
-                )
-            ),
-            opts=placement.opts(self, depends_on=[function.policy]),
-        )
-
-    def _relay_schedule(
-        self,
-        name: str,
-        settings: PaymentsSettings,
-        relay: PaymentFunction,
-        naming: Naming,
-        placement: Placement,
-    ) -> None:
-        minutes = settings.outbox_relay.interval_minutes
-        rule = aws.cloudwatch.EventRule(
-            f"{name}-relay-schedule",
-            name=naming.name("outbox-relay"),
-            description="Runs the outbox relay on a schedule",
-            schedule_expression=f"rate({minutes} minute{'s' if minutes > 1 else ''})",
-            state="ENABLED",
-            tags=naming.tags(DataClass.INTERNAL, component="payments"),
-            opts=placement.opts(self),
-        )
-        aws.cloudwatch.EventTarget(
-            f"{name}-relay-target",
-            rule=rule.name,
-            arn=relay.function.arn,
-            opts=placement.opts(self),
-        )
-        aws.lambda_.Permission(
-            f"{name}-relay-invoke",
-            function=relay.function.name,
-            action="lambda:InvokeFunction",
-            principal="events.amazonaws.com",
-            source_arn=rule.arn,
-            opts=placement.opts(self),
-        )
-
     def _alarms(self, topic_arn: pulumi.Input[str], naming: Naming, placement: Placement) -> None:
         target = alarms.AlarmTarget(naming, placement, topic_arn, self)
         alarms.dlq_depth(target, "payments-dlq-depth", self.queues.dlq.name)
@@ -326,7 +228,7 @@ class PaymentsService(pulumi.ComponentResource):
             )
 
     def outputs(self) -> dict[str, object]:
-        """The developer stack's outputs (staging and prod export them under `payments`)."""
+        """The service's stack outputs (a developer stack's; staging and prod add them too)."""
         return {
             "apiUrl": self.api.url,
             "queueUrl": self.queues.queue.url,

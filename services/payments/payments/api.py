@@ -154,7 +154,7 @@ def _create(app: App, request: Request) -> Response:
         return error(400, "validation_failed", "invalid request", errors=problems)
     bind_correlation(idempotency_key_hash=short_hash(key))
     try:
-        return _create_payment(app, key, payment_request)
+        return _create_payment(app, idempotency.key_hash(request.principal, key), payment_request)
     except psycopg.errors.LockNotAvailable:
         app.log.info("idempotency_key_in_flight")
         message = f"a request with this {IDEMPOTENCY_HEADER} is still being processed; retry later"
@@ -171,8 +171,7 @@ def _create(app: App, request: Request) -> Response:
         )
 
 
-def _create_payment(app: App, key: str, payment_request: CreatePayment) -> Response:
-    key_hash = idempotency.key_hash(key)
+def _create_payment(app: App, key_hash: bytes, payment_request: CreatePayment) -> Response:
     request_hash = idempotency.request_hash(payment_request)
     ttl_days = app.settings.idempotency_ttl_days
     with app.db.session() as conn:

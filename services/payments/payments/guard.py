@@ -33,8 +33,14 @@ _EXACT_FIELD_NAMES = frozenset(
 _NAME_FRAGMENTS = ("cvv", "cvc", "securitycode", "cardnumber", "pinblock", "trackdata", "magstripe")
 _CVV_TEXT = re.compile(r"(?i)(?<![a-z])(?:cvv2?|cvc2?|cvn|csc|cvd)(?![a-z])\W{0,3}\d{3,4}(?!\d)")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
-# Headers API Gateway and AWS add; they are not client data and carry long random ids.
-_INFRASTRUCTURE_HEADER_PREFIXES = ("x-amzn-", "x-amz-", "x-forwarded-", "cloudfront-")
+# Headers that are not payment data and are neither logged nor stored: what API Gateway and
+# AWS add (long random ids), and protocol headers whose version strings would otherwise trip
+# the Luhn check now and then ("Linux/5.10.205-195.807" in a user agent is 12 digits).
+_SKIPPED_HEADER_PREFIXES = ("x-amzn-", "x-amz-", "x-forwarded-", "cloudfront-", "accept")
+_SKIPPED_HEADERS = frozenset(
+    {"user-agent", "host", "content-length", "authorization", "traceparent", "tracestate",
+     "via", "forwarded"}
+)  # fmt: skip
 
 
 def _sensitive_name(name: str) -> bool:
@@ -86,7 +92,8 @@ def _number_text(number: float) -> str:
 def headers_reason(headers: Mapping[str, str]) -> Reason | None:
     """Why client headers (names or values) hold card data, or None."""
     for name, value in headers.items():
-        if name.lower().startswith(_INFRASTRUCTURE_HEADER_PREFIXES):
+        lowered = name.lower()
+        if lowered in _SKIPPED_HEADERS or lowered.startswith(_SKIPPED_HEADER_PREFIXES):
             continue
         if _sensitive_name(name):
             return "card_field"

@@ -28,6 +28,7 @@ class Request:
     body: bytes  # empty when absent or too large
     body_too_large: bool
     request_id: str
+    principal: str  # who API Gateway's authorizer says is calling; "" without an authorizer
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -38,14 +39,14 @@ def parse_event(event: object) -> Request:
     if not isinstance(event, Mapping):
         raise MalformedEvent("event is not an object")
     context = event.get("requestContext")
-    http = context.get("http") if isinstance(context, Mapping) else None
-    if not isinstance(http, Mapping):
+    if not isinstance(context, Mapping) or not isinstance(context.get("http"), Mapping):
         raise MalformedEvent("event has no requestContext.http")
+    http = context["http"]
     method = http.get("method")
     path = event.get("rawPath", http.get("path"))
     if not isinstance(method, str) or not isinstance(path, str):
         raise MalformedEvent("event has no method or path")
-    request_id = context.get("requestId") if isinstance(context, Mapping) else None
+    request_id = context.get("requestId")
     raw_headers = event.get("headers") or {}
     if not isinstance(raw_headers, Mapping):
         raise MalformedEvent("event headers are not an object")
@@ -61,7 +62,23 @@ def parse_event(event: object) -> Request:
         body=body,
         body_too_large=too_large,
         request_id=request_id if isinstance(request_id, str) and request_id else "unknown",
+        principal=_principal(context),
     )
+
+
+def _principal(context: Mapping[str, object]) -> str:
+    """The caller's identity from the authorizer: JWT `sub`, IAM user ARN or a Lambda
+    authorizer's `principalId` (HTTP API payload 2.0 shapes)."""
+    authorizer = context.get("authorizer")
+    if not isinstance(authorizer, Mapping):
+        return ""
+    for kind, path in (("jwt", ("claims", "sub")), ("iam", ("userArn",)), ("lambda", ("principalId",))):  # noqa: E501
+        node: object = authorizer.get(kind)
+        for key in path:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        if isinstance(node, str) and node:
+            return f"{kind}:{node}"
+    return ""
 
 
 def _body(raw: object, is_base64: bool) -> tuple[bytes, bool]:

@@ -1,7 +1,7 @@
 """Idempotency records for POST /payments.
 
-Only hashes are stored: the SHA-256 of the client's key and of the validated request in a
-canonical form (so key order and whitespace do not make two equal requests differ). The
+Only hashes are stored: the SHA-256 of the caller's identity (from the API Gateway authorizer)
+with the client's key, and of the validated request in a canonical form (so key order and whitespace do not make two equal requests differ). The
 record is written in the same transaction as the payment; a second request with the same key
 waits for that transaction, then replays its response, so the stored response is complete
 whenever it is visible.
@@ -26,8 +26,9 @@ class StoredResponse:
     body: dict[str, object]
 
 
-def key_hash(key: str) -> bytes:
-    return hashlib.sha256(key.encode("ascii")).digest()
+def key_hash(principal: str, key: str) -> bytes:
+    """Keys are scoped to the caller: one client can never replay another's response."""
+    return hashlib.sha256(f"{principal}\n{key}".encode()).digest()
 
 
 def request_hash(request: CreatePayment) -> bytes:

@@ -194,12 +194,22 @@ class LogCapture:
         assert find_pans(self.text) == [], "card data reached the logs"
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def logs() -> Iterator[LogCapture]:
+    """Everything logged during the test, through the service's own (masking) configuration,
+    as in a Lambda; the root logger and structlog are put back afterwards."""
+    import logging
+
+    import structlog
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
     capture = LogCapture()
     configure_logging(capture.stream, level="DEBUG")
     yield capture
-    configure_logging(io.StringIO())
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    structlog.reset_defaults()
 
 
 @pytest.fixture

@@ -118,7 +118,7 @@ def test_duplicate_while_the_first_is_in_flight_gets_a_retryable_error(
             " response_status, response_body, expires_at)"
             " VALUES (%s, %s, %s, 201, '{}', now() + interval '15 days')",
             (
-                idempotency.key_hash("in-flight"),
+                idempotency.key_hash("", "in-flight"),
                 idempotency.request_hash(validate_create(request, 10**6)),
                 _body(payment)["id"],
             ),
@@ -128,6 +128,17 @@ def test_duplicate_while_the_first_is_in_flight_gets_a_retryable_error(
     assert response["headers"]["retry-after"] == "1"
     assert _body(response)["code"] == "idempotency_key_in_use"
     assert _body(response)["retryable"] is True
+
+
+def test_keys_are_scoped_to_the_authorized_caller(make_app: Any, kit: Any, conn: Any) -> None:
+    app = make_app()
+    ids = []
+    for subject in ("merchant-a", "merchant-b", "merchant-a"):
+        event = kit.http_event("POST", "/payments", json.dumps(kit.payment_body()), {"idempotency-key": "k-1"})  # noqa: E501
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": subject}, "scopes": []}}
+        ids.append(_body(api.handle(app, event))["id"])
+    assert ids[0] == ids[2] != ids[1]  # same caller replays; another caller's key is its own
+    assert conn.execute("SELECT count(*) FROM payments").fetchone() == (2,)
 
 
 def test_an_expired_key_can_be_used_again(make_app: Any, kit: Any, conn: Any) -> None:

@@ -65,6 +65,9 @@ def test_header_guard_skips_infrastructure_headers_only() -> None:
     assert headers_reason({"idempotency-key": f"k-{VISA}"}) == "pan"
     assert headers_reason({"x-card-number": "x"}) == "card_field"
     assert headers_reason({"x-amzn-trace-id": f"Root=1-{VISA}"}) is None
+    # A kernel version that happens to pass Luhn: never logged or stored, so not refused.
+    agent = "aws-sdk-java/1.12.561 Linux/5.10.205-195.801.amzn2"
+    assert find_pans(agent) and headers_reason({"user-agent": agent}) is None
     assert text_reason("order 1234 5678") is None
 
 

@@ -210,4 +210,17 @@ if not broken("secret-no-rotation"):
         rotation_rules={"automatically_after_days": 180 if broken("secret-rotation-slow") else 30},
     )
 
+# A third-party key rotated by hand: declared period and runbook instead of a SecretRotation.
+aws.secretsmanager.Secret(
+    "partner-key",
+    kms_key_id=key.arn,
+    recovery_window_in_days=30,
+    description="Partner API key; rotated by hand"
+    + ("" if broken("manual-rotation-no-runbook") else ": docs/runbooks/rotate-partner-key.md"),
+    tags={
+        "pcizone:rotation": "manual",
+        "pcizone:rotation-max-days": "365" if broken("manual-rotation-slow") else "90",
+    },
+)
+
 aws.sns.Topic("alerts", kms_master_key_id=None if broken("sns-no-kms") else key.arn)

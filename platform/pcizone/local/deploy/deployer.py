@@ -28,7 +28,6 @@ from pcizone.local.deploy.mocks import (
 from pcizone.local.deploy.not_emulated import NOT_EMULATED
 from pcizone.local.deploy.services import LocalServices, function_lookup
 from pcizone.local.deploy.state import Action, ResourceState, StackState, deletion_order
-from pcizone.offline.errors import ProgramError
 from pcizone.offline.model import RecordedRun, redact, unwrap
 from pcizone.offline.runner import MocksFactory, run_program, run_stack
 
@@ -141,7 +140,8 @@ def _deploy(
     run_with: Callable[[MocksFactory], RecordedRun],
 ) -> DeployResult:
     started = time.perf_counter()
-    previous = StackState.load(state_path, stack, target.previous_generation)
+    # Saved by an earlier run (the restored emulator's) or earlier in this run.
+    previous = StackState.load(state_path, stack, target.previous_generation, target.generation)
     made: list[LocalCloudMocks] = []
 
     def factory(region: str, refs: dict[str, dict[str, Any]]) -> LocalCloudMocks:
@@ -171,7 +171,7 @@ def _deploy(
             raise
         mocks = made[-1]
         _partial_state(previous, mocks.state, mocks.removed).save(state_path)
-        if isinstance(exc, ProgramError) and mocks.failure is not None:
+        if isinstance(exc, Exception) and mocks.failure is not None:
             raise DeployError(f"stack {stack}: {mocks.failure.describe()}") from exc
         raise
     mocks = made[-1]

@@ -29,6 +29,10 @@ EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 QUEUE = "aws:sqs/queue:Queue"
 ROUTE = "aws:apigatewayv2/route:Route"
 INTEGRATION = "aws:apigatewayv2/integration:Integration"
+# The payments service's processor setting (payments.config) and what stands in locally.
+PROCESSOR_VARIABLE = "PAYMENTS_PROCESSOR"
+NETWORK_PROCESSORS = frozenset({"stripe"})
+LOCAL_PROCESSOR = "fake"
 _DEFAULT_TIMEOUT_SECONDS = 3
 _DEFAULT_MEMORY_MB = 128
 _DEFAULT_SQS_BATCH = 10
@@ -71,6 +75,15 @@ class FunctionBuilder:
                     f"{resource.id}: reaches the local PostgreSQL with a password over loopback"
                     " (RDS IAM tokens and TLS cannot be verified locally)"
                 )
+        if env.get(PROCESSOR_VARIABLE) in NETWORK_PROCESSORS:
+            # The local cloud has no internet and no real test-mode key (the stack's key is a
+            # `secure:` value only the Pulumi CLI can decrypt): the fake processor stands in.
+            if notes is not None:
+                notes.append(
+                    f"{resource.id}: the {env[PROCESSOR_VARIABLE]} processor needs the internet"
+                    " and a real test-mode key; the fake processor stands in locally"
+                )
+            env = {**env, PROCESSOR_VARIABLE: LOCAL_PROCESSOR}
         reserved = as_int(inputs.get("reservedConcurrentExecutions"))
         return FunctionSpec(
             name=resource.id,

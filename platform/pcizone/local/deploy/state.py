@@ -89,21 +89,21 @@ class StackState:
         write_private(path, json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n")
 
     @classmethod
-    def load(cls, path: Path, stack: str, generation: str | None) -> StackState:
-        """The saved state, or an empty one if there is none or it belongs to another emulator
-        (`generation` None: the emulator started empty, so nothing saved can exist in it)."""
-        if generation is None:
-            return cls(stack, "")
+    def load(cls, path: Path, stack: str, *generations: str | None) -> StackState:
+        """The saved state, or an empty one if there is none or it belongs to an emulator other
+        than the ones whose `generations` are given (None: an emulator that started empty)."""
+        valid = {g for g in generations if g}
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return cls(stack, generation)
+            return cls(stack, "")
         except (OSError, ValueError) as exc:
             raise StateError(f"deploy state {path.name} cannot be read: {exc}") from exc
         if data.get("format") != FORMAT or data.get("stack") != stack:
             raise StateError(f"deploy state {path.name} is not a state of stack {stack}")
-        if data.get("generation") != generation:
-            return cls(stack, generation)
+        generation = data.get("generation")
+        if generation not in valid:
+            return cls(stack, "")
         resources = [ResourceState.from_json(entry) for entry in data.get("resources", [])]
         return cls(
             stack,

@@ -21,7 +21,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from pcizone.local.runtime.lambda_context import LambdaContext
 from pcizone.local.runtime.protocol import Answer, ProtocolError, decode_request, encode_answer
@@ -56,7 +56,7 @@ def load_handler(name: str) -> Handler:
             "Runtime.HandlerNotFound",
             f"Handler '{function_name}' missing on module '{module_name}'",
         )
-    return handler  # type: ignore[no-any-return]
+    return cast(Handler, handler)
 
 
 def _print(line: str) -> None:
@@ -85,7 +85,8 @@ def _max_memory_mb() -> int:
                     return int(line.split()[1]) // 1024
     except (OSError, ValueError, IndexError):
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # kB on Linux
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # bytes on macOS, kB elsewhere
+    return peak // (1024 * 1024) if sys.platform == "darwin" else peak // 1024
 
 
 class Environment:

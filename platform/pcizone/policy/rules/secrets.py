@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from pcizone.policy import aws_types as t
 from pcizone.policy import values
@@ -11,6 +11,12 @@ from pcizone.policy.views import Context, Resource, Stack
 
 AWS_MANAGED_KEY = "alias/aws/secretsmanager"
 MAX_ROTATION_DAYS = 90
+# A third-party credential (a processor API key) cannot be rotated by a Lambda: the processor
+# issues keys. Such a secret declares manual rotation, its period and its runbook instead
+# (PCI DSS 8.6.3 with a targeted risk analysis under 12.3.1).
+TAG_ROTATION = "pcizone:rotation"
+TAG_ROTATION_DAYS = "pcizone:rotation-max-days"
+RUNBOOK_MARKER = "docs/runbooks/"
 
 
 @resource_policy(
@@ -46,7 +52,10 @@ def secret_cmk(secret: Resource, _ctx: Context) -> Iterator[str]:
 def secret_rotation(secret: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
     rotations = stack.referrers(secret, (t.SECRET_ROTATION,), "secretId", "name")
     if not rotations:
-        yield "no SecretRotation names this secret"
+        manual = _manual_rotation_problem(secret)
+        if manual is None:
+            return
+        yield f"no SecretRotation names this secret, and {manual}"
         return
     for rotation in rotations:
         rules = rotation.props.get("rotationRules")
@@ -57,3 +66,17 @@ def secret_rotation(secret: Resource, stack: Stack, _ctx: Context) -> Iterator[s
         if days is None and schedule is not None:
             return
     yield "no rotation rule of at most 90 days (automaticallyAfterDays or scheduleExpression)"
+
+
+def _manual_rotation_problem(secret: Resource) -> str | None:
+    """None when the secret declares a documented manual rotation of at most 90 days."""
+    tags = secret.props.get("tags")
+    if not isinstance(tags, Mapping) or tags.get(TAG_ROTATION) != "manual":
+        return f"it does not declare manual rotation (tag {TAG_ROTATION}=manual)"
+    days = values.as_number(tags.get(TAG_ROTATION_DAYS))
+    if days is None or not 0 < days <= MAX_ROTATION_DAYS:
+        return f"its manual rotation period ({TAG_ROTATION_DAYS}) is not 1-90 days"
+    description = values.as_str(secret.props.get("description")) or ""
+    if RUNBOOK_MARKER not in description:
+        return f"its description names no rotation runbook ({RUNBOOK_MARKER}...)"
+    return None

@@ -74,11 +74,31 @@ def fate_of(faults: FakeFaults, idempotency_key: str, attempt: int) -> Fate:
     return "ok"
 
 
+def _journal_exists(conn: Connection) -> bool:
+    row = conn.execute(
+        "SELECT to_regclass('fake_processor.charges') IS NOT NULL"
+        " AND to_regclass('fake_processor.requests') IS NOT NULL"
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def ensure_journal(conn: Connection) -> None:
-    """Create the journal tables if missing (safe to race: serialised by an advisory lock)."""
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_JOURNAL_LOCK,))
-        conn.execute(_JOURNAL_DDL)
+    """Create the journal tables if missing (`conn` in autocommit mode).
+
+    Checked first without locks: even `CREATE INDEX IF NOT EXISTS` takes a table lock, which
+    would deadlock with charges being journaled by other workers. Creation is serialised by a
+    session advisory lock and re-checked in a transaction begun after it is granted: a
+    transaction that began before would still see the catalog as it was (stale caches).
+    """
+    if _journal_exists(conn):
+        return
+    conn.execute("SELECT pg_advisory_lock(%s)", (_JOURNAL_LOCK,))
+    try:
+        with conn.transaction():
+            if not _journal_exists(conn):
+                conn.execute(_JOURNAL_DDL)
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (_JOURNAL_LOCK,))
 
 
 class FakeProcessor:

@@ -112,6 +112,7 @@ aws.lambda_.Function(
             "PAYMENTS_DB_IAM_AUTH": "true",
             "PAYMENTS_DB_SSLMODE": "verify-full",
             "PAYMENTS_DB_SSLROOTCERT": "system",
+            "PAYMENTS_PROCESSOR": "stripe",
         }
     },
     opts=opts,

@@ -31,6 +31,8 @@ from pcizone.local.deploy.handlers.base import (
 _DEFAULT_TIMEOUT_SECONDS = 3
 _DEFAULT_MEMORY_MB = 128
 _UNRESERVED = -1  # pulumi-aws's "no reserved concurrency"
+LAYER_PLACEHOLDER = "pcizone-local-layer.txt"
+_PLACEHOLDER_TEXT = "pcizone local cloud: layer content is not used locally\n"
 
 
 def _lambda(ctx: ResourceContext) -> Any:
@@ -188,24 +190,37 @@ class Function(Handler):
 
 
 class LayerVersion(Handler):
-    """A layer version is immutable: any change publishes a new one (id: its version ARN)."""
+    """A layer version is immutable: any change publishes a new one (id: its version ARN).
+
+    Locally the layer's content is never used: the runtime runs functions with this
+    virtualenv's packages (the same locked dependencies). So the emulator gets a small
+    placeholder instead of tens of megabytes it would keep in memory and in every saved local
+    cloud; the outputs still report the real archive's hash when it is built.
+    """
 
     type = "aws:lambda/layerVersion:LayerVersion"
 
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
         try:
-            content = _code(inputs, ctx.project_dir)
+            real = _code(inputs, ctx.project_dir).get("ZipFile")
+            ctx.services.note(
+                ctx.urn,
+                "layer published as a placeholder: functions run locally"
+                " with this virtualenv's packages",
+            )
         except ArchiveError as exc:
-            # Layers are built on demand (`make layer`, which needs the package index); the
-            # local runtime runs functions with this virtualenv's packages instead.
-            content = {"ZipFile": archive_zip(pulumi.AssetArchive({}), ctx.project_dir)}
-            ctx.services.note(ctx.urn, f"layer published empty locally: {exc}")
+            real = None  # not built: `make layer` needs the package index
+            ctx.services.note(ctx.urn, f"layer published as a placeholder ({exc})")
+        placeholder = archive_zip(
+            pulumi.AssetArchive({LAYER_PLACEHOLDER: pulumi.StringAsset(_PLACEHOLDER_TEXT)}),
+            ctx.project_dir,
+        )
         layer = _lambda(ctx).publish_layer_version(
             **drop_none(
                 {
                     "LayerName": inputs["layerName"],
                     "Description": inputs.get("description"),
-                    "Content": content,
+                    "Content": {"ZipFile": placeholder},
                     "CompatibleRuntimes": list(inputs.get("compatibleRuntimes") or []) or None,
                     "CompatibleArchitectures": list(inputs.get("compatibleArchitectures") or [])
                     or None,
@@ -213,7 +228,8 @@ class LayerVersion(Handler):
                 }
             )
         )
-        sha = layer.get("Content", {}).get("CodeSha256") or _sha256_b64(content.get("ZipFile", b""))
+        content = real if real is not None else placeholder
+        sha = _sha256_b64(content)
         return Deployed(
             layer["LayerVersionArn"],
             {
@@ -223,7 +239,7 @@ class LayerVersion(Handler):
                 "createdDate": str(layer.get("CreatedDate", "")),
                 "codeSha256": sha,
                 "sourceCodeHash": sha,
-                "sourceCodeSize": int(layer.get("Content", {}).get("CodeSize", 0)),
+                "sourceCodeSize": len(content),
                 "signingJobArn": "",
                 "signingProfileVersionArn": "",
             },
