@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
+from typing import Any
 
 from pcizone.local.aws_access import AwsAccess
+from pcizone.local.moto_extensions import logging_allowed_by_policy
 
 from .conftest import deploy
 
@@ -104,3 +107,28 @@ def test_a_type_the_emulator_lacks_gets_a_listed_stand_in(aws: AwsAccess) -> Non
     assert analyzer.type == "aws:accessanalyzer/analyzer:Analyzer"
     assert analyzer.outputs["arn"].startswith("arn:aws:accessanalyzer:eu-west-1:")
     assert all(r.emulated for r in deployed.mocks.deployed.values() if r is not analyzer)
+
+
+def test_access_logging_into_a_bucket_whose_policy_denies_everyone_insecure_access(
+    aws: AwsAccess,
+) -> None:
+    deploy(aws, "access_logs", stack="access-logs")
+    logging = aws.client("s3").get_bucket_logging(Bucket="pcz-test-data")["LoggingEnabled"]
+    assert logging == {"TargetBucket": "pcz-test-access-logs", "TargetPrefix": "data/"}
+
+
+def test_logging_needs_an_allow_for_the_logging_service() -> None:
+    def bucket(*statements: Any) -> SimpleNamespace:
+        policy = json.dumps({"Statement": list(statements)}).encode()
+        return SimpleNamespace(policy=policy, partition="aws", name="logs")
+
+    deny_all = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}
+    allow = {
+        "Effect": "Allow",
+        "Principal": {"Service": ["logging.s3.amazonaws.com"]},
+        "Action": ["s3:PutObject"],
+        "Resource": "arn:aws:s3:::logs/data/*",
+    }
+    assert logging_allowed_by_policy(bucket(deny_all, allow), "data/") is True
+    assert logging_allowed_by_policy(bucket(deny_all), "data/") is False
+    assert logging_allowed_by_policy(bucket(allow), "other/") is False

@@ -29,10 +29,10 @@ def install() -> None:
     """Apply the fixes above to moto (idempotent)."""
     from moto.s3.models import FakeBucket
 
-    FakeBucket._log_permissions_enabled_policy = staticmethod(_logging_allowed_by_policy)  # type: ignore[method-assign]
+    FakeBucket._log_permissions_enabled_policy = staticmethod(logging_allowed_by_policy)  # type: ignore[method-assign]
 
 
-def _logging_allowed_by_policy(target_bucket: Any, target_prefix: str | None) -> bool:
+def logging_allowed_by_policy(target_bucket: Any, target_prefix: str | None) -> bool:
     """Does the target bucket's policy let S3's logging service put objects under the prefix?"""
     if not target_bucket.policy:
         return False
