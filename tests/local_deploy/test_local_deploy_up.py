@@ -9,6 +9,7 @@ import pytest
 from pcizone.cli.main import main
 from pcizone.local.deploy.handlers import HANDLERS
 from pcizone.local.deploy.handlers.base import Deployed, ResourceContext
+from pcizone.local.orchestrator import deploy_order
 from pcizone.local.paths import LocalPaths
 from pcizone.local.postgres import pg_temp_dir
 from pcizone.local.scenario import TEST_CARD_NUMBER
@@ -106,6 +107,13 @@ def test_missing_postgresql_names_the_package_and_starts_nothing(
     assert "install Debian's 'postgresql' package" in err
     assert out == ""
     assert not LocalPaths(state_dir).emulator_snapshot.exists()
+
+
+def test_a_stack_deploys_after_the_stacks_it_reads() -> None:
+    assert deploy_order("org") == ["org"]
+    assert deploy_order("staging") == ["org", "staging"]
+    assert deploy_order("dev-bob") == ["org", "dev", "dev-bob"]
+    assert deploy_order("pr-12") == ["org", "dev", "pr-12"]
 
 
 def test_up_and_down_only_act_on_the_local_cloud(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,9 +10,10 @@ server is stopped while saving, so none is held), private keys by their PKCS#8 b
 dictionaries by plain copies, defaultdicts whose factory is a lambda by the factory's type. A
 reference to a backend dict is saved by name and restored as the live one.
 
-The file is trusted local state, like the PostgreSQL data directory next to it: it is written
-0600 in a 0700 folder and carries the moto version and a generation token; a snapshot from
-another moto version, or that fails to load, is refused and the local cloud starts empty.
+The file is trusted local state, like the PostgreSQL data directory next to it, and holds what
+the emulator holds, secret values included (as an account would): it is written 0600 and
+carries the moto version and a generation token; a snapshot from another moto version, or one
+that fails to load, is refused and the local cloud starts empty.
 """
 
 from __future__ import annotations

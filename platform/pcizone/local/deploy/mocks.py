@@ -192,8 +192,12 @@ class LocalCloudMocks(ProgramMocks):
         with self._results_lock:
             self.state.resources[urn] = entry
             self.deployed[urn] = record
-        # Raw inputs keep their secret markers, so secret inputs stay secret outputs.
-        return deployed.id, {**dict(args.inputs), **deployed.outputs}
+        # Raw inputs keep their secret markers, so secret inputs stay secret outputs (and a
+        # computed attribute never replaces a secret input with its plain value).
+        raw = dict(args.inputs)
+        secret = {k for k, v in decoded.items() if isinstance(v, Secret)}
+        computed = {k: v for k, v in deployed.outputs.items() if k not in secret}
+        return deployed.id, {**raw, **computed}
 
     def _apply(
         self,

@@ -308,7 +308,8 @@ class LocalRuntime:
             " reserved concurrency, else"
             f" {tuning.default_function_concurrency}); credentials are assumed into its own role"
             " in the emulator.",
-            f"Pollers long-poll {tuning.poll_wait_seconds} s per receive (AWS: 20 s).",
+            f"Pollers long-poll {tuning.poll_wait_seconds} s per receive (AWS: 20 s) and take"
+            " turns on a queue (the emulator's receive is not atomic).",
         ]
         if self.routes:
             notes.append(
