@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import statistics
 import time
 from typing import Any
 
 import psycopg
-
 from payments import ledger, store, worker
 from payments.app import App
 from payments.config import Settings
@@ -33,8 +33,6 @@ from payments.logging import configure_logging
 from payments.models import CreatePayment
 from payments.processor.fake import FakeProcessor, journal_summary
 from pcizone.local.postgres import PostgresServer, pg_temp_dir
-
-PASSWORD = "bench-only-password"  # a throwaway role on a loopback server deleted afterwards
 
 
 def create_pending(conn: psycopg.Connection[Any], count: int) -> list[str]:
@@ -135,8 +133,9 @@ def main() -> int:
     try:
         server.init()
         server.start()
-        server.create_role_and_database("bench", "bench", PASSWORD)
-        dsn = server.dsn("bench", "bench", PASSWORD)
+        password = secrets.token_urlsafe(16)  # a throwaway role on a server deleted afterwards
+        server.create_role_and_database("bench", "bench", password)
+        dsn = server.dsn("bench", "bench", password)
         with psycopg.connect(dsn, autocommit=True) as conn:
             apply_migrations(conn)
             for_worker = create_pending(conn, args.payments)

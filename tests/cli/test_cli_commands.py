@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from pcizone.cli import main as cli
 from pcizone.errors import EXIT_PROGRAM, EXIT_USAGE
 
@@ -72,7 +71,6 @@ def test_program_exception_names_resource_and_cause(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import pulumi
-
     from pcizone import program
     from pcizone.config.stack_names import StackKind
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from pcizone.config.stack_names import StackKind, parse_stack_name
 from pcizone.core.naming import (
     TAG_DATA_CLASSIFICATION,

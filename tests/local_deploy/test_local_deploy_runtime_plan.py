@@ -58,6 +58,9 @@ def test_functions_mappings_and_routes_come_from_the_deploy(aws: AwsAccess, tmp_
     )
     (route,) = plan.routes
     assert (route.route_key, route.function_name) == ("POST /payments", worker.id)
+    (schedule,) = plan.schedules
+    assert (schedule.function_name, schedule.every_seconds) == (worker.id, 300)
+    assert schedule.rule_arn == deployed.named("relay-schedule").outputs["arn"]
 
 
 def test_aurora_maps_to_local_postgres_with_the_secret_password(

@@ -114,8 +114,8 @@ def test_rerun_is_a_no_op_then_changes_update_create_and_delete(
 ) -> None:
     path = tmp_path / "stack.json"
     first = _deploy(aws, "payments_like", path, extra="yes")
-    assert len(first.resources) == 13
-    assert first.counts()["create"] == 13 and first.counts()["delete"] == 0
+    assert len(first.resources) == 15
+    assert first.counts()["create"] == 15 and first.counts()["delete"] == 0
     saved = path.read_text()
     assert "tok-s3cr3t-value" not in saved  # the function's secret env var is hashed
     # The emulator's port may change between runs: stored URLs carry a token instead.
@@ -124,7 +124,7 @@ def test_rerun_is_a_no_op_then_changes_update_create_and_delete(
     assert entries["queue"]["outputs"]["url"].startswith(EMULATOR_TOKEN)
 
     again = _deploy(aws, "payments_like", path, extra="yes")
-    assert again.counts()["same"] == 13 and not again.changed
+    assert again.counts()["same"] == 15 and not again.changed
 
     sqs = aws.client("sqs")
     queue_url = first.run.outputs["queueUrl"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from pcizone.errors import EXIT_PROGRAM
 from pcizone.offline.errors import ProgramError
 from pcizone.offline.runner import run_program

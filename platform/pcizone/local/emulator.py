@@ -17,6 +17,7 @@ import socket
 import threading
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -83,9 +84,13 @@ class Emulator:
     is taken, any free port is used. The server starts with an empty state.
     """
 
-    def __init__(self, region: str, *, preferred_port: int | None = None) -> None:
+    def __init__(
+        self, region: str, *, preferred_port: int | None = None, log_path: Path | None = None
+    ) -> None:
         self.region = region
         self.preferred_port = preferred_port
+        self.log_path = log_path
+        self._log_handler: logging.Handler | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._endpoint: EmulatorEndpoint | None = None
@@ -103,8 +108,7 @@ class Emulator:
     def start(self) -> EmulatorEndpoint:
         if self._endpoint is not None:
             return self._endpoint
-        # moto's werkzeug server logs every request at INFO; keep the console for the summary.
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._quiet_server_log()
         moto_extensions.install()
         self._server = self._bind()
         host, port = self._server.server_address[:2]
@@ -119,6 +123,19 @@ class Emulator:
             self.stop()
             raise
         return self._endpoint
+
+    def _quiet_server_log(self) -> None:
+        """werkzeug logs every request at INFO and each emulator crash (HTTP 500) with its
+        traceback: the console is for the summary, so errors go to `log_path` (or nowhere)."""
+        server_log = logging.getLogger("werkzeug")
+        server_log.setLevel(logging.ERROR)
+        server_log.propagate = False
+        if self.log_path is not None and self._log_handler is None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log_handler = logging.FileHandler(self.log_path, encoding="utf-8")
+            server_log.addHandler(self._log_handler)
+        elif self.log_path is None and not server_log.handlers:
+            server_log.addHandler(logging.NullHandler())
 
     def _bind(self) -> Any:
         from moto.moto_server.werkzeug_app import (
@@ -162,6 +179,18 @@ class Emulator:
                 server.server_close()
         if thread is not None:
             thread.join(timeout=10.0)
+        handler, self._log_handler = self._log_handler, None
+        if handler is not None:
+            logging.getLogger("werkzeug").removeHandler(handler)
+            handler.close()
+
+    @staticmethod
+    def clear() -> None:
+        """Drop everything the emulator holds in this process (after saving it): the memory
+        goes back, and a later emulator in the same process starts from nothing."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
 
     def __enter__(self) -> EmulatorEndpoint:
         return self.start()

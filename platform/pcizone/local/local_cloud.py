@@ -76,7 +76,11 @@ class LocalCloud:
         self.progress("starting PostgreSQL (the stand-in for Aurora)")
         self._postgres = _start_postgres(self.paths, ports.get("postgres"))
         self.progress("starting the AWS emulator")
-        self._emulator = Emulator(self.region, preferred_port=ports.get("emulator"))
+        self._emulator = Emulator(
+            self.region,
+            preferred_port=ports.get("emulator"),
+            log_path=self.paths.logs / "emulator.log",
+        )
         endpoint = self._emulator.start()
         self.paths.remember_ports({"postgres": self._postgres.port, "emulator": endpoint.port})
         self.previous_generation = self._restore()
@@ -93,6 +97,7 @@ class LocalCloud:
                 emulator.stop()
                 if save:
                     self._save()
+                emulator.clear()
         finally:
             try:
                 if postgres is not None:

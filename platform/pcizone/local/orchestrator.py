@@ -24,6 +24,7 @@ from pcizone.local.deploy.deployer import DeployResult
 from pcizone.local.deploy.registry import RuntimePlan, runtime_plan
 from pcizone.local.local_cloud import LocalCloud
 from pcizone.local.paths import LocalPaths
+from pcizone.local.schedules import Scheduler
 
 if TYPE_CHECKING:
     from pcizone.local.runtime import LocalRuntime
@@ -134,7 +135,7 @@ def _run_functions(
     progress: Progress,
 ) -> None:
     from pcizone.local.runtime import LocalRuntime, RuntimeTuning
-    from pcizone.local.scenario import run_scenario
+    from pcizone.local.scenario import DEFAULT_PAYMENTS, run_scenario
 
     progress.step(f"starting {len(plan.functions)} functions in the local runtime")
     # A failed message comes back after a second instead of the queue's visibility timeout,
@@ -148,25 +149,36 @@ def _run_functions(
         cloud.paths.logs,
         tuning=tuning,
     )
+    scheduler = Scheduler(runtime.invoke, plan.schedules)
     with _timed(report, "runtime start"):
         runtime.start()
     try:
+        scheduler.start()
         report.runtime = runtime.describe()
         progress.done(
             f"local runtime up: {len(plan.functions)} functions, API at {runtime.api_url}"
         )
         progress.step("pushing the demo payments through the API, queue, worker and ledger")
+        payments = request.payments or DEFAULT_PAYMENTS
         with _timed(report, "scenario"):
-            kwargs: dict[str, Any] = (
-                {} if request.payments is None else {"payments": request.payments}
+            report.scenario = run_scenario(
+                runtime,
+                payments=payments,
+                timeout_seconds=SCENARIO_TIMEOUT_SECONDS + payments * SECONDS_PER_PAYMENT,
             )
-            report.scenario = run_scenario(runtime, **kwargs)
         if request.serve is not None:
             progress.step(f"serving the API at {runtime.api_url} until Ctrl-C")
             request.serve(report, runtime)
     finally:
         progress.step("stopping the local runtime (draining what is in flight)")
+        scheduler.stop()
         runtime.stop(drain=True)
+        report.notes.extend(
+            f"schedule {spec.rule} (every {spec.every_seconds:g} s, run locally):"
+            f" ran {scheduler.runs[spec.rule]} times"
+            + (f", {scheduler.failures[spec.rule]} failed" if scheduler.failures[spec.rule] else "")
+            for spec in plan.schedules
+        )
 
 
 def _policy_verdict(

@@ -165,7 +165,11 @@ def _named_arn(service: str, kind: str, key: str = "name") -> Fake:
     def fake(c: FakeContext) -> dict[str, Any]:
         name = c.physical_name(key)
         arn = c.arn(service, f"{kind}/{name}")
-        return {"id": arn if service in {"cloudtrail", "firehose"} else name, "arn": arn, "name": name}
+        return {
+            "id": arn if service in {"cloudtrail", "firehose"} else name,
+            "arn": arn,
+            "name": name,
+        }
 
     return fake
 

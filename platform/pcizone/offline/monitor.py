@@ -86,7 +86,7 @@ class RecordingMonitor(MockMonitor):  # type: ignore[misc]
             self.recorded[urn] = record
         return response
 
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def ReadResource(self, request: Any) -> Any:
         """Reads (StackReference, Resource.get) are in the engine's graph too."""
         urn = self.make_urn(request.parent, request.type, request.name)
         if threading.current_thread() is not threading.main_thread():

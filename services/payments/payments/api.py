@@ -1,10 +1,11 @@
 """The payments HTTP API: POST /payments and GET /payments/{id}.
 
 Order of checks for every request (each refusal is a 4xx with a JSON error, never a 5xx):
-card data anywhere in path, query or headers (400) → route (404/405) → body size (413) → card
-data in the raw body (400) → content type (415) → JSON syntax (400) → card data in the parsed
-document (400) → every field problem at once (400). Nothing a client sent is logged: events
-carry the route, status, correlation ids and the guard's reason category.
+card data anywhere in the path, query, headers or raw body (400; a body over the size limit is
+never read) → route (404/405) → body size (413) → content type (415) → JSON syntax (400) →
+card data in the parsed document, which catches escaped digits (400) → every field problem at
+once (400). Nothing a client sent is logged: events carry the route, status, correlation ids
+and the guard's reason category.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def handle(app: App, event: object, context: object = None) -> dict[str, object]
         route, response = _route(app, request)
     except MalformedEvent as exc:
         response = error(400, "malformed_request", f"malformed request: {exc}")
+    except psycopg.OperationalError:
+        app.log.exception("database_unavailable")
+        response = error(503, "unavailable", "service unavailable; retry later", retryable=True)
+        response.headers.update(RETRY_AFTER)
     except Exception:
         app.log.exception("request_failed", route=route)
         response = error(500, "internal_error", "internal error; retry later", retryable=True)
@@ -84,27 +89,25 @@ def _route(app: App, request: Request) -> tuple[str, Response]:
         or text_reason(request.query)
         or text_reason(request.query_decoded)
         or headers_reason(request.headers)
+        or text_reason(request.body.decode("utf-8", "replace"))  # empty when over the limit
     )
     if reason:
         return "guard", _card_data(app, reason, "guard")
     parts = [p for p in request.path.split("/") if p]
     if parts == ["payments"]:
-        return "POST /payments", _dispatch(app, request, "POST", "POST /payments", _create)
+        return "POST /payments", _dispatch(app, request, "POST", _create)
     if len(parts) == 2 and parts[0] == "payments":
-        return "GET /payments/{id}", _dispatch(app, request, "GET", "GET /payments/{id}", _get)
+        return "GET /payments/{id}", _dispatch(app, request, "GET", _get)
     return "unknown", error(404, "not_found", "not found")
 
 
-def _dispatch(app: App, request: Request, method: str, route: str, then: Handler) -> Response:
+def _dispatch(app: App, request: Request, method: str, then: Handler) -> Response:
     if request.method != method:
         response = error(405, "method_not_allowed", "method not allowed")
         response.headers["allow"] = method
         return response
     if request.body_too_large:
         return error(413, "body_too_large", f"request body is larger than {MAX_BODY_BYTES} bytes")
-    reason = text_reason(request.body.decode("utf-8", "replace"))
-    if reason:
-        return _card_data(app, reason, route)
     return then(app, request)
 
 

@@ -13,12 +13,16 @@ from __future__ import annotations
 from payments import dead_letters
 from payments.app import App
 from payments.logging import bind_correlation, clear_correlation
-from payments.messages import batch_records
+from payments.messages import InvalidBatch, batch_records
 
 
 def handle(app: App, event: object, context: object = None) -> dict[str, list[dict[str, str]]]:
     clear_correlation()
-    records = batch_records(event)
+    try:
+        records = batch_records(event)
+    except InvalidBatch as exc:
+        app.log.error("invalid_batch", reason=str(exc))
+        raise
     failed: list[str] = []
     for record in records:
         message_id = str(record["messageId"])

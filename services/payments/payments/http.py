@@ -72,7 +72,11 @@ def _principal(context: Mapping[str, object]) -> str:
     authorizer = context.get("authorizer")
     if not isinstance(authorizer, Mapping):
         return ""
-    for kind, path in (("jwt", ("claims", "sub")), ("iam", ("userArn",)), ("lambda", ("principalId",))):  # noqa: E501
+    for kind, path in (
+        ("jwt", ("claims", "sub")),
+        ("iam", ("userArn",)),
+        ("lambda", ("principalId",)),
+    ):
         node: object = authorizer.get(kind)
         for key in path:
             node = node.get(key) if isinstance(node, Mapping) else None

@@ -134,7 +134,9 @@ def test_keys_are_scoped_to_the_authorized_caller(make_app: Any, kit: Any, conn:
     app = make_app()
     ids = []
     for subject in ("merchant-a", "merchant-b", "merchant-a"):
-        event = kit.http_event("POST", "/payments", json.dumps(kit.payment_body()), {"idempotency-key": "k-1"})  # noqa: E501
+        event = kit.http_event(
+            "POST", "/payments", json.dumps(kit.payment_body()), {"idempotency-key": "k-1"}
+        )
         event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": subject}, "scopes": []}}
         ids.append(_body(api.handle(app, event))["id"])
     assert ids[0] == ids[2] != ids[1]  # same caller replays; another caller's key is its own
@@ -290,6 +292,13 @@ def test_bad_requests_never_get_a_5xx(
     assert (response["statusCode"], _body(response)["code"]) == (status, code)
 
 
+def test_card_data_is_refused_before_routing(make_app: Any, kit: Any) -> None:
+    for method, path in (("POST", "/refunds"), ("PUT", "/payments"), ("GET", "/payments/x")):
+        event = kit.http_event(method, path, '{"note": "4111 1111 1111 1111"}')
+        response = api.handle(make_app(), event)
+        assert (response["statusCode"], _body(response)["code"]) == (400, "card_data_rejected")
+
+
 def test_wrong_content_type_is_415(make_app: Any, kit: Any) -> None:
     body = json.dumps(kit.payment_body())
     for content_type in ("text/plain", "application/x-www-form-urlencoded", ""):
@@ -329,8 +338,10 @@ def test_database_down_is_a_retryable_503(kit: Any, db: Any, queues: Any) -> Non
 
     settings = db.settings(PAYMENTS_DB_PORT="1", PAYMENTS_QUEUE_URL=queues.url)
     response = kit.post_payment(App(settings, "api"), "k-1")
-    assert response["statusCode"] == 503
+    assert (response["statusCode"], response["headers"]["retry-after"]) == (503, "1")
     assert _body(response)["retryable"] is True
+    read = api.handle(App(settings, "api"), kit.http_event("GET", "/payments/pay_" + "a" * 26))
+    assert (read["statusCode"], _body(read)["code"]) == (503, "unavailable")
 
 
 def test_lambda_handler_reads_its_config_and_endpoint_from_the_environment(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from pcizone.local.deploy.archives import archive_zip
 from pcizone.local.deploy.handlers.base import as_bool, as_int
 from pcizone.local.deploy.mocks import DeployedResource
+from pcizone.local.schedules import ScheduleSpec, rate_seconds
 
 if TYPE_CHECKING:
     from pcizone.local.postgres_standin import PostgresStandIn
@@ -28,6 +29,8 @@ FUNCTION = "aws:lambda/function:Function"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 QUEUE = "aws:sqs/queue:Queue"
 ROUTE = "aws:apigatewayv2/route:Route"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 INTEGRATION = "aws:apigatewayv2/integration:Integration"
 # The payments service's processor setting (payments.config) and what stands in locally.
 PROCESSOR_VARIABLE = "PAYMENTS_PROCESSOR"
@@ -48,6 +51,7 @@ class RuntimePlan:
     functions: list[FunctionSpec] = field(default_factory=list)
     event_sources: list[EventSourceSpec] = field(default_factory=list)
     routes: list[HttpRouteSpec] = field(default_factory=list)
+    schedules: list[ScheduleSpec] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -162,7 +166,38 @@ def runtime_plan(resources: Sequence[DeployedResource], builder: FunctionBuilder
                 function_name=_function_name(_function_arn(uri), by_arn),
             )
         )
+    _add_schedules(plan, resources, by_arn)
     return plan
+
+
+def _add_schedules(
+    plan: RuntimePlan, resources: Sequence[DeployedResource], by_arn: dict[str, str]
+) -> None:
+    """Scheduled rules whose targets are functions of the plan (the emulator never fires them)."""
+    rules = {r.id.rsplit("/", 1)[-1]: r for r in resources if r.type == EVENT_RULE}
+    for target in (r for r in resources if r.type == EVENT_TARGET):
+        rule = rules.get(str(target.inputs.get("rule")))
+        function = by_arn.get(str(target.inputs.get("arn")))
+        if rule is None or function is None:
+            continue
+        expression = str(rule.inputs.get("scheduleExpression") or "")
+        if not expression or rule.inputs.get("state", "ENABLED") != "ENABLED":
+            continue
+        every = rate_seconds(expression)
+        if every is None:
+            plan.notes.append(f"rule {rule.id}: {expression} is not run locally (rates only)")
+            continue
+        plan.schedules.append(
+            ScheduleSpec(
+                rule=rule.id,
+                rule_arn=str(rule.outputs.get("arn", "")),
+                function_name=function,
+                every_seconds=every,
+                account=rule.placement.account,
+                region=rule.placement.region,
+                input=target.inputs.get("input"),
+            )
+        )
 
 
 def _function_arn(integration_uri: str) -> str:

@@ -93,6 +93,10 @@ aws.apigatewayv2.Route(
     opts=opts,
 )
 aws.apigatewayv2.Stage("api-stage", api_id=api.id, name="$default", auto_deploy=True, opts=opts)
+schedule = aws.cloudwatch.EventRule(
+    "relay-schedule", schedule_expression="rate(5 minutes)", state="ENABLED", opts=opts
+)
+aws.cloudwatch.EventTarget("relay-target", rule=schedule.name, arn=function.arn, opts=opts)
 if config.get("extra"):
     aws.sqs.Queue("extra", opts=opts)
 pulumi.export("queueUrl", queue.url)

@@ -1,5 +1,5 @@
-"""The network: VPC, subnets, route tables, security groups and rules, endpoints, flow logs,
-and the account's EBS encryption default (stored by the emulator; no traffic flows)."""
+"""The VPC and what is in it: subnets, route tables, endpoints, flow logs (stored by the
+emulator; no traffic flows)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from pcizone.local.deploy.handlers.base import (
     Deployed,
     Handler,
-    PutHandler,
     ReplaceNeeded,
     ResourceContext,
     as_bool,
@@ -16,26 +15,8 @@ from pcizone.local.deploy.handlers.base import (
     as_json,
     drop_none,
     ignore_missing,
-    tag_list,
 )
-
-_ALL_PROTOCOLS = "-1"
-
-
-def _ec2(ctx: ResourceContext) -> Any:
-    return ctx.client("ec2")
-
-
-def _tag_spec(ctx: ResourceContext, kind: str, inputs: dict[str, Any]) -> list[dict[str, Any]]:
-    tags = ctx.tags(inputs)
-    return [{"ResourceType": kind, "Tags": tag_list(tags)}] if tags else []
-
-
-def _retag(ctx: ResourceContext, resource_id: str, inputs: dict[str, Any]) -> dict[str, str]:
-    tags = ctx.tags(inputs)
-    if tags:
-        _ec2(ctx).create_tags(Resources=[resource_id], Tags=tag_list(tags))
-    return tags
+from pcizone.local.deploy.handlers.ec2_common import ec2_client, retag, tag_specifications
 
 
 class Vpc(Handler):
@@ -43,11 +24,11 @@ class Vpc(Handler):
     replace_on = frozenset({"cidrBlock", "instanceTenancy", "ipv4IpamPoolId"})
 
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        client = _ec2(ctx)
+        client = ec2_client(ctx)
         vpc = client.create_vpc(
             CidrBlock=inputs["cidrBlock"],
             InstanceTenancy=inputs.get("instanceTenancy") or "default",
-            TagSpecifications=_tag_spec(ctx, "vpc", inputs),
+            TagSpecifications=tag_specifications(ctx, "vpc", inputs),
         )["Vpc"]
         vpc_id = vpc["VpcId"]
         self._attributes(ctx, vpc_id, inputs)
@@ -61,10 +42,10 @@ class Vpc(Handler):
         changed: frozenset[str],
     ) -> Deployed:
         self._attributes(ctx, current.id, inputs)
-        return Deployed(current.id, {**current.outputs, "tagsAll": _retag(ctx, current.id, inputs)})
+        return Deployed(current.id, {**current.outputs, "tagsAll": retag(ctx, current.id, inputs)})
 
     def _attributes(self, ctx: ResourceContext, vpc_id: str, inputs: dict[str, Any]) -> None:
-        client = _ec2(ctx)
+        client = ec2_client(ctx)
         # One attribute per call, as the API requires; DNS support defaults on, hostnames off.
         support = as_bool(inputs.get("enableDnsSupport"))
         hostnames = as_bool(inputs.get("enableDnsHostnames"))
@@ -76,7 +57,7 @@ class Vpc(Handler):
     def _outputs(
         self, ctx: ResourceContext, vpc: dict[str, Any], inputs: dict[str, Any]
     ) -> dict[str, Any]:
-        client = _ec2(ctx)
+        client = ec2_client(ctx)
         vpc_id = vpc["VpcId"]
         by_vpc = {"Name": "vpc-id", "Values": [vpc_id]}
         group = client.describe_security_groups(
@@ -100,7 +81,7 @@ class Vpc(Handler):
         }
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_ec2(ctx).delete_vpc, VpcId=current.id)
+        ignore_missing(ec2_client(ctx).delete_vpc, VpcId=current.id)
 
 
 class Subnet(Handler):
@@ -108,14 +89,14 @@ class Subnet(Handler):
     replace_on = frozenset({"vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId"})
 
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        subnet = _ec2(ctx).create_subnet(
+        subnet = ec2_client(ctx).create_subnet(
             **drop_none(
                 {
                     "VpcId": inputs["vpcId"],
                     "CidrBlock": inputs["cidrBlock"],
                     "AvailabilityZone": inputs.get("availabilityZone"),
                     "AvailabilityZoneId": inputs.get("availabilityZoneId"),
-                    "TagSpecifications": _tag_spec(ctx, "subnet", inputs),
+                    "TagSpecifications": tag_specifications(ctx, "subnet", inputs),
                 }
             )
         )["Subnet"]
@@ -140,16 +121,16 @@ class Subnet(Handler):
         changed: frozenset[str],
     ) -> Deployed:
         self._attributes(ctx, current.id, inputs)
-        return Deployed(current.id, {**current.outputs, "tagsAll": _retag(ctx, current.id, inputs)})
+        return Deployed(current.id, {**current.outputs, "tagsAll": retag(ctx, current.id, inputs)})
 
     def _attributes(self, ctx: ResourceContext, subnet_id: str, inputs: dict[str, Any]) -> None:
-        _ec2(ctx).modify_subnet_attribute(
+        ec2_client(ctx).modify_subnet_attribute(
             SubnetId=subnet_id,
             MapPublicIpOnLaunch={"Value": bool(as_bool(inputs.get("mapPublicIpOnLaunch")))},
         )
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_ec2(ctx).delete_subnet, SubnetId=current.id)
+        ignore_missing(ec2_client(ctx).delete_subnet, SubnetId=current.id)
 
 
 class RouteTable(Handler):
@@ -157,9 +138,9 @@ class RouteTable(Handler):
     replace_on = frozenset({"vpcId"})
 
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        client = _ec2(ctx)
+        client = ec2_client(ctx)
         table = client.create_route_table(
-            VpcId=inputs["vpcId"], TagSpecifications=_tag_spec(ctx, "route-table", inputs)
+            VpcId=inputs["vpcId"], TagSpecifications=tag_specifications(ctx, "route-table", inputs)
         )["RouteTable"]
         table_id = table["RouteTableId"]
         for route in inputs.get("routes") or []:
@@ -182,10 +163,10 @@ class RouteTable(Handler):
     ) -> Deployed:
         if "routes" in changed:
             raise ReplaceNeeded
-        return Deployed(current.id, {**current.outputs, "tagsAll": _retag(ctx, current.id, inputs)})
+        return Deployed(current.id, {**current.outputs, "tagsAll": retag(ctx, current.id, inputs)})
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_ec2(ctx).delete_route_table, RouteTableId=current.id)
+        ignore_missing(ec2_client(ctx).delete_route_table, RouteTableId=current.id)
 
 
 def _route(route: dict[str, Any]) -> dict[str, Any]:
@@ -208,7 +189,7 @@ class RouteTableAssociation(Handler):
     replace_on = frozenset({"subnetId", "gatewayId"})
 
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        association = _ec2(ctx).associate_route_table(
+        association = ec2_client(ctx).associate_route_table(
             **drop_none(
                 {
                     "RouteTableId": inputs["routeTableId"],
@@ -226,213 +207,13 @@ class RouteTableAssociation(Handler):
         inputs: dict[str, Any],
         changed: frozenset[str],
     ) -> Deployed:
-        new_id = _ec2(ctx).replace_route_table_association(
+        new_id = ec2_client(ctx).replace_route_table_association(
             AssociationId=current.id, RouteTableId=inputs["routeTableId"]
         )["NewAssociationId"]
         return Deployed(new_id)
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_ec2(ctx).disassociate_route_table, AssociationId=current.id)
-
-
-def _permission(rule: dict[str, Any], own_group: str | None = None) -> dict[str, Any]:
-    """An inline security group rule (pulumi-aws's shape) as an EC2 IpPermission."""
-    protocol = str(rule.get("protocol") or _ALL_PROTOCOLS)
-    groups = list(rule.get("securityGroups") or [])
-    if rule.get("self") and own_group:
-        groups.append(own_group)
-    description = rule.get("description")
-    permission: dict[str, Any] = {
-        "IpProtocol": protocol,
-        "IpRanges": [
-            drop_none({"CidrIp": c, "Description": description})
-            for c in rule.get("cidrBlocks") or []
-        ],
-        "Ipv6Ranges": [
-            drop_none({"CidrIpv6": c, "Description": description})
-            for c in rule.get("ipv6CidrBlocks") or []
-        ],
-        "PrefixListIds": [
-            drop_none({"PrefixListId": p, "Description": description})
-            for p in rule.get("prefixListIds") or []
-        ],
-        "UserIdGroupPairs": [drop_none({"GroupId": g, "Description": description}) for g in groups],
-    }
-    if protocol != _ALL_PROTOCOLS:
-        permission["FromPort"] = as_int(rule.get("fromPort"))
-        permission["ToPort"] = as_int(rule.get("toPort"))
-    return permission
-
-
-def _reset_rules(
-    ctx: ResourceContext, group_id: str, ingress: list[dict[str, Any]], egress: list[dict[str, Any]]
-) -> None:
-    """Make the group hold exactly these inline rules (the defaults AWS adds are removed)."""
-    client = _ec2(ctx)
-    group = client.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
-    if group["IpPermissions"]:
-        client.revoke_security_group_ingress(GroupId=group_id, IpPermissions=group["IpPermissions"])
-    if group["IpPermissionsEgress"]:
-        client.revoke_security_group_egress(
-            GroupId=group_id, IpPermissions=group["IpPermissionsEgress"]
-        )
-    if ingress:
-        client.authorize_security_group_ingress(
-            GroupId=group_id, IpPermissions=[_permission(r, group_id) for r in ingress]
-        )
-    if egress:
-        client.authorize_security_group_egress(
-            GroupId=group_id, IpPermissions=[_permission(r, group_id) for r in egress]
-        )
-
-
-class SecurityGroup(Handler):
-    """Like pulumi-aws, the allow-all egress rule AWS adds to a new group is removed."""
-
-    type = "aws:ec2/securityGroup:SecurityGroup"
-    replace_on = frozenset({"name", "namePrefix", "vpcId", "description"})
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        name = ctx.name_or_auto(inputs, max_len=255)
-        group_id = _ec2(ctx).create_security_group(
-            **drop_none(
-                {
-                    "GroupName": name,
-                    "Description": inputs.get("description") or "Managed by Pulumi",
-                    "VpcId": inputs.get("vpcId"),
-                    "TagSpecifications": _tag_spec(ctx, "security-group", inputs),
-                }
-            )
-        )["GroupId"]
-        _reset_rules(ctx, group_id, inputs.get("ingress") or [], inputs.get("egress") or [])
-        return Deployed(
-            group_id,
-            {
-                "name": name,
-                "arn": ctx.arn("ec2", f"security-group/{group_id}"),
-                "ownerId": ctx.account,
-                "tagsAll": ctx.tags(inputs),
-            },
-        )
-
-    def update(
-        self,
-        ctx: ResourceContext,
-        current: Deployed,
-        inputs: dict[str, Any],
-        changed: frozenset[str],
-    ) -> Deployed:
-        if changed & {"ingress", "egress"}:
-            _reset_rules(ctx, current.id, inputs.get("ingress") or [], inputs.get("egress") or [])
-        return Deployed(current.id, {**current.outputs, "tagsAll": _retag(ctx, current.id, inputs)})
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_ec2(ctx).delete_security_group, GroupId=current.id)
-
-
-class DefaultSecurityGroup(PutHandler):
-    """Adopts the VPC's default group and sets exactly the given rules (none: no traffic)."""
-
-    type = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
-    replace_on = frozenset({"vpcId"})
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        group = _ec2(ctx).describe_security_groups(
-            Filters=[
-                {"Name": "vpc-id", "Values": [inputs["vpcId"]]},
-                {"Name": "group-name", "Values": ["default"]},
-            ]
-        )["SecurityGroups"][0]
-        group_id = group["GroupId"]
-        _reset_rules(ctx, group_id, inputs.get("ingress") or [], inputs.get("egress") or [])
-        return Deployed(
-            group_id,
-            {
-                "name": "default",
-                "arn": ctx.arn("ec2", f"security-group/{group_id}"),
-                "ownerId": ctx.account,
-                "description": group.get("Description", "default VPC security group"),
-                "tagsAll": _retag(ctx, group_id, inputs),
-            },
-        )
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        # AWS never deletes a default group; the resource only stops managing it.
-        return
-
-
-class _SecurityGroupRule(Handler):
-    """One rule as its own resource (`aws:vpc/...Rule`); any change makes a new rule."""
-
-    egress: bool
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        protocol = str(inputs.get("ipProtocol") or _ALL_PROTOCOLS)
-        description = inputs.get("description")
-        permission: dict[str, Any] = {"IpProtocol": protocol}
-        if protocol != _ALL_PROTOCOLS:
-            permission["FromPort"] = as_int(inputs.get("fromPort"))
-            permission["ToPort"] = as_int(inputs.get("toPort"))
-        if inputs.get("cidrIpv4"):
-            permission["IpRanges"] = [
-                drop_none({"CidrIp": inputs["cidrIpv4"], "Description": description})
-            ]
-        if inputs.get("cidrIpv6"):
-            permission["Ipv6Ranges"] = [
-                drop_none({"CidrIpv6": inputs["cidrIpv6"], "Description": description})
-            ]
-        if inputs.get("prefixListId"):
-            permission["PrefixListIds"] = [
-                drop_none({"PrefixListId": inputs["prefixListId"], "Description": description})
-            ]
-        if inputs.get("referencedSecurityGroupId"):
-            permission["UserIdGroupPairs"] = [
-                drop_none(
-                    {"GroupId": inputs["referencedSecurityGroupId"], "Description": description}
-                )
-            ]
-        client = _ec2(ctx)
-        authorize = (
-            client.authorize_security_group_egress
-            if self.egress
-            else client.authorize_security_group_ingress
-        )
-        rule = authorize(
-            GroupId=inputs["securityGroupId"],
-            IpPermissions=[permission],
-            TagSpecifications=_tag_spec(ctx, "security-group-rule", inputs),
-        )["SecurityGroupRules"][0]
-        rule_id = rule["SecurityGroupRuleId"]
-        return Deployed(
-            rule_id,
-            {
-                "securityGroupRuleId": rule_id,
-                "arn": ctx.arn("ec2", f"security-group-rule/{rule_id}"),
-                "tagsAll": ctx.tags(inputs),
-                "securityGroupId": inputs["securityGroupId"],
-            },
-        )
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        client = _ec2(ctx)
-        revoke = (
-            client.revoke_security_group_egress
-            if self.egress
-            else client.revoke_security_group_ingress
-        )
-        ignore_missing(
-            revoke, GroupId=current.outputs["securityGroupId"], SecurityGroupRuleIds=[current.id]
-        )
-
-
-class SecurityGroupIngressRule(_SecurityGroupRule):
-    type = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-    egress = False
-
-
-class SecurityGroupEgressRule(_SecurityGroupRule):
-    type = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-    egress = True
+        ignore_missing(ec2_client(ctx).disassociate_route_table, AssociationId=current.id)
 
 
 class VpcEndpoint(Handler):
@@ -441,7 +222,7 @@ class VpcEndpoint(Handler):
 
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
         endpoint_type = inputs.get("vpcEndpointType") or "Gateway"
-        endpoint = _ec2(ctx).create_vpc_endpoint(
+        endpoint = ec2_client(ctx).create_vpc_endpoint(
             **drop_none(
                 {
                     "VpcId": inputs["vpcId"],
@@ -455,7 +236,7 @@ class VpcEndpoint(Handler):
                     if endpoint_type == "Interface"
                     else None,
                     "IpAddressType": inputs.get("ipAddressType"),
-                    "TagSpecifications": _tag_spec(ctx, "vpc-endpoint", inputs),
+                    "TagSpecifications": tag_specifications(ctx, "vpc-endpoint", inputs),
                 }
             )
         )["VpcEndpoint"]
@@ -469,7 +250,7 @@ class VpcEndpoint(Handler):
         inputs: dict[str, Any],
         changed: frozenset[str],
     ) -> Deployed:
-        client = _ec2(ctx)
+        client = ec2_client(ctx)
         if "policy" in changed:
             if inputs.get("policy"):
                 client.modify_vpc_endpoint(
@@ -479,7 +260,7 @@ class VpcEndpoint(Handler):
                 client.modify_vpc_endpoint(VpcEndpointId=current.id, ResetPolicy=True)
         if changed & {"subnetIds", "securityGroupIds", "routeTableIds", "privateDnsEnabled"}:
             raise ReplaceNeeded
-        return Deployed(current.id, {**current.outputs, "tagsAll": _retag(ctx, current.id, inputs)})
+        return Deployed(current.id, {**current.outputs, "tagsAll": retag(ctx, current.id, inputs)})
 
     def _outputs(
         self, ctx: ResourceContext, endpoint: dict[str, Any], inputs: dict[str, Any]
@@ -487,7 +268,7 @@ class VpcEndpoint(Handler):
         endpoint_id = endpoint["VpcEndpointId"]
         prefix = ""
         if (inputs.get("vpcEndpointType") or "Gateway") == "Gateway":
-            lists = _ec2(ctx).describe_prefix_lists(
+            lists = ec2_client(ctx).describe_prefix_lists(
                 Filters=[{"Name": "prefix-list-name", "Values": [inputs["serviceName"]]}]
             )["PrefixLists"]
             prefix = lists[0]["PrefixListId"] if lists else ""
@@ -507,7 +288,7 @@ class VpcEndpoint(Handler):
         }
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_ec2(ctx).delete_vpc_endpoints, VpcEndpointIds=[current.id])
+        ignore_missing(ec2_client(ctx).delete_vpc_endpoints, VpcEndpointIds=[current.id])
 
 
 class FlowLog(Handler):
@@ -529,7 +310,7 @@ class FlowLog(Handler):
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
         kinds = (("vpcId", "VPC"), ("subnetId", "Subnet"), ("eniId", "NetworkInterface"))
         resource_id, kind = next((inputs[k], t) for k, t in kinds if inputs.get(k))
-        result = _ec2(ctx).create_flow_logs(
+        result = ec2_client(ctx).create_flow_logs(
             **drop_none(
                 {
                     "ResourceIds": [resource_id],
@@ -540,7 +321,7 @@ class FlowLog(Handler):
                     "DeliverLogsPermissionArn": inputs.get("iamRoleArn"),
                     "MaxAggregationInterval": as_int(inputs.get("maxAggregationInterval")),
                     "LogFormat": inputs.get("logFormat"),
-                    "TagSpecifications": _tag_spec(ctx, "vpc-flow-log", inputs),
+                    "TagSpecifications": tag_specifications(ctx, "vpc-flow-log", inputs),
                 }
             )
         )
@@ -559,39 +340,10 @@ class FlowLog(Handler):
         inputs: dict[str, Any],
         changed: frozenset[str],
     ) -> Deployed:
-        return Deployed(current.id, {**current.outputs, "tagsAll": _retag(ctx, current.id, inputs)})
+        return Deployed(current.id, {**current.outputs, "tagsAll": retag(ctx, current.id, inputs)})
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_ec2(ctx).delete_flow_logs, FlowLogIds=[current.id])
-
-
-class EbsEncryptionByDefault(PutHandler):
-    """The region's default for new EBS volumes; id is the region, as pulumi-aws's."""
-
-    type = "aws:ebs/encryptionByDefault:EncryptionByDefault"
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        client = _ec2(ctx)
-        enabled = as_bool(inputs.get("enabled"))
-        if enabled is None or enabled:
-            client.enable_ebs_encryption_by_default()
-        else:
-            client.disable_ebs_encryption_by_default()
-        return Deployed(ctx.region)
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_ec2(ctx).disable_ebs_encryption_by_default)
-
-
-class EbsDefaultKmsKey(PutHandler):
-    type = "aws:ebs/defaultKmsKey:DefaultKmsKey"
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        _ec2(ctx).modify_ebs_default_kms_key_id(KmsKeyId=inputs["keyArn"])
-        return Deployed(str(inputs["keyArn"]))
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_ec2(ctx).reset_ebs_default_kms_key_id)
+        ignore_missing(ec2_client(ctx).delete_flow_logs, FlowLogIds=[current.id])
 
 
 HANDLERS: tuple[Handler, ...] = (
@@ -599,12 +351,6 @@ HANDLERS: tuple[Handler, ...] = (
     Subnet(),
     RouteTable(),
     RouteTableAssociation(),
-    SecurityGroup(),
-    DefaultSecurityGroup(),
-    SecurityGroupIngressRule(),
-    SecurityGroupEgressRule(),
     VpcEndpoint(),
     FlowLog(),
-    EbsEncryptionByDefault(),
-    EbsDefaultKmsKey(),
 )

@@ -1,7 +1,7 @@
-"""RDS: Aurora clusters and instances, parameter and subnet groups, RDS Proxy, global clusters.
+"""Aurora: global clusters, clusters and their instances.
 
 The emulator holds the metadata; the database itself is the local PostgreSQL
-(`pcizone.local.postgres_standin`). Every endpoint a cluster, instance or proxy reports is that
+(`pcizone.local.postgres_standin`). Every endpoint a cluster or instance reports is that
 server's address and port, so the program's Outputs (Lambda environments, for one) point at a
 database that answers. The managed master secret gets a real password for that server.
 """
@@ -14,151 +14,15 @@ from typing import Any
 from pcizone.local.deploy.handlers.base import (
     Deployed,
     Handler,
-    PutHandler,
     ResourceContext,
     as_bool,
     as_int,
     drop_none,
-    first,
     ignore_missing,
     tag_list,
 )
+from pcizone.local.deploy.handlers.rds_common import rds_client
 from pcizone.local.postgres_standin import Login, new_password
-
-
-def _rds(ctx: ResourceContext) -> Any:
-    return ctx.client("rds")
-
-
-class SubnetGroup(Handler):
-    type = "aws:rds/subnetGroup:SubnetGroup"
-    replace_on = frozenset({"name", "namePrefix"})
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        name = ctx.name_or_auto(inputs, max_len=255).lower()
-        group = _rds(ctx).create_db_subnet_group(
-            DBSubnetGroupName=name,
-            DBSubnetGroupDescription=inputs.get("description") or "Managed by Pulumi",
-            SubnetIds=list(inputs["subnetIds"]),
-            Tags=tag_list(ctx.tags(inputs)),
-        )["DBSubnetGroup"]
-        return Deployed(name, self._outputs(ctx, name, group, inputs))
-
-    def update(
-        self,
-        ctx: ResourceContext,
-        current: Deployed,
-        inputs: dict[str, Any],
-        changed: frozenset[str],
-    ) -> Deployed:
-        group = _rds(ctx).modify_db_subnet_group(
-            DBSubnetGroupName=current.id,
-            DBSubnetGroupDescription=inputs.get("description") or "Managed by Pulumi",
-            SubnetIds=list(inputs["subnetIds"]),
-        )["DBSubnetGroup"]
-        return Deployed(current.id, self._outputs(ctx, current.id, group, inputs))
-
-    def _outputs(
-        self, ctx: ResourceContext, name: str, group: dict[str, Any], inputs: dict[str, Any]
-    ) -> dict[str, Any]:
-        return {
-            "name": name,
-            "arn": group["DBSubnetGroupArn"],
-            "vpcId": group.get("VpcId", ""),
-            "supportedNetworkTypes": ["IPV4"],
-            "tagsAll": ctx.tags(inputs),
-        }
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_rds(ctx).delete_db_subnet_group, DBSubnetGroupName=current.id)
-
-
-def _parameters(inputs: dict[str, Any]) -> list[dict[str, str]]:
-    return [
-        {
-            "ParameterName": p["name"],
-            "ParameterValue": str(p["value"]),
-            "ApplyMethod": p.get("applyMethod") or "immediate",
-        }
-        for p in inputs.get("parameters") or []
-    ]
-
-
-class ClusterParameterGroup(Handler):
-    type = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
-    replace_on = frozenset({"name", "namePrefix", "family", "description"})
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        name = ctx.name_or_auto(inputs, max_len=255).lower()
-        group = _rds(ctx).create_db_cluster_parameter_group(
-            DBClusterParameterGroupName=name,
-            DBParameterGroupFamily=inputs["family"],
-            Description=inputs.get("description") or "Managed by Pulumi",
-            Tags=tag_list(ctx.tags(inputs)),
-        )["DBClusterParameterGroup"]
-        self._apply(ctx, name, inputs)
-        return Deployed(
-            name,
-            {"name": name, "arn": group["DBClusterParameterGroupArn"], "tagsAll": ctx.tags(inputs)},
-        )
-
-    def update(
-        self,
-        ctx: ResourceContext,
-        current: Deployed,
-        inputs: dict[str, Any],
-        changed: frozenset[str],
-    ) -> Deployed:
-        self._apply(ctx, current.id, inputs)
-        return Deployed(current.id, {**current.outputs, "tagsAll": ctx.tags(inputs)})
-
-    def _apply(self, ctx: ResourceContext, name: str, inputs: dict[str, Any]) -> None:
-        parameters = _parameters(inputs)
-        if parameters:
-            _rds(ctx).modify_db_cluster_parameter_group(
-                DBClusterParameterGroupName=name, Parameters=parameters
-            )
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(
-            _rds(ctx).delete_db_cluster_parameter_group, DBClusterParameterGroupName=current.id
-        )
-
-
-class ParameterGroup(Handler):
-    type = "aws:rds/parameterGroup:ParameterGroup"
-    replace_on = frozenset({"name", "namePrefix", "family", "description"})
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        name = ctx.name_or_auto(inputs, max_len=255).lower()
-        group = _rds(ctx).create_db_parameter_group(
-            DBParameterGroupName=name,
-            DBParameterGroupFamily=inputs["family"],
-            Description=inputs.get("description") or "Managed by Pulumi",
-            Tags=tag_list(ctx.tags(inputs)),
-        )["DBParameterGroup"]
-        self._apply(ctx, name, inputs)
-        return Deployed(
-            name, {"name": name, "arn": group["DBParameterGroupArn"], "tagsAll": ctx.tags(inputs)}
-        )
-
-    def update(
-        self,
-        ctx: ResourceContext,
-        current: Deployed,
-        inputs: dict[str, Any],
-        changed: frozenset[str],
-    ) -> Deployed:
-        self._apply(ctx, current.id, inputs)
-        return Deployed(current.id, {**current.outputs, "tagsAll": ctx.tags(inputs)})
-
-    def _apply(self, ctx: ResourceContext, name: str, inputs: dict[str, Any]) -> None:
-        parameters = _parameters(inputs)
-        if parameters:
-            _rds(ctx).modify_db_parameter_group(DBParameterGroupName=name, Parameters=parameters)
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_rds(ctx).delete_db_parameter_group, DBParameterGroupName=current.id)
 
 
 class GlobalCluster(Handler):
@@ -169,7 +33,7 @@ class GlobalCluster(Handler):
 
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
         identifier = str(inputs["globalClusterIdentifier"])
-        cluster = _rds(ctx).create_global_cluster(
+        cluster = rds_client(ctx).create_global_cluster(
             **drop_none(
                 {
                     "GlobalClusterIdentifier": identifier,
@@ -191,7 +55,7 @@ class GlobalCluster(Handler):
         inputs: dict[str, Any],
         changed: frozenset[str],
     ) -> Deployed:
-        cluster = _rds(ctx).modify_global_cluster(
+        cluster = rds_client(ctx).modify_global_cluster(
             **drop_none(
                 {
                     "GlobalClusterIdentifier": current.id,
@@ -217,7 +81,7 @@ class GlobalCluster(Handler):
         }
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        client = _rds(ctx)
+        client = rds_client(ctx)
         ignore_missing(
             client.modify_global_cluster,
             GlobalClusterIdentifier=current.id,
@@ -249,7 +113,7 @@ class Cluster(Handler):
         identifier = ctx.name_or_auto(inputs, "clusterIdentifier", 63).lower()
         scaling = inputs.get("serverlessv2ScalingConfiguration") or {}
         managed = bool(as_bool(inputs.get("manageMasterUserPassword")))
-        cluster = _rds(ctx).create_db_cluster(
+        cluster = rds_client(ctx).create_db_cluster(
             **drop_none(
                 {
                     "DBClusterIdentifier": identifier,
@@ -305,7 +169,7 @@ class Cluster(Handler):
         changed: frozenset[str],
     ) -> Deployed:
         scaling = inputs.get("serverlessv2ScalingConfiguration") or {}
-        cluster = _rds(ctx).modify_db_cluster(
+        cluster = rds_client(ctx).modify_db_cluster(
             **drop_none(
                 {
                     "DBClusterIdentifier": current.id,
@@ -337,7 +201,9 @@ class Cluster(Handler):
         return Deployed(current.id, self._outputs(ctx, cluster, inputs))
 
     def ensure(self, ctx: ResourceContext, current: Deployed, inputs: dict[str, Any]) -> None:
-        cluster = _rds(ctx).describe_db_clusters(DBClusterIdentifier=current.id)["DBClusters"][0]
+        cluster = rds_client(ctx).describe_db_clusters(DBClusterIdentifier=current.id)[
+            "DBClusters"
+        ][0]
         self._map(ctx, cluster, inputs, fresh=False)
 
     def _map(
@@ -405,7 +271,7 @@ class Cluster(Handler):
         }
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        client = _rds(ctx)
+        client = rds_client(ctx)
         # The local cloud is discarded on purpose: no final snapshot, protection lifted first.
         ignore_missing(
             client.modify_db_cluster,
@@ -424,7 +290,7 @@ class ClusterInstance(Handler):
 
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
         identifier = ctx.name_or_auto(inputs, "identifier", 63).lower()
-        instance = _rds(ctx).create_db_instance(
+        instance = rds_client(ctx).create_db_instance(
             **drop_none(
                 {
                     "DBInstanceIdentifier": identifier,
@@ -460,7 +326,7 @@ class ClusterInstance(Handler):
         inputs: dict[str, Any],
         changed: frozenset[str],
     ) -> Deployed:
-        instance = _rds(ctx).modify_db_instance(
+        instance = rds_client(ctx).modify_db_instance(
             **drop_none(
                 {
                     "DBInstanceIdentifier": current.id,
@@ -493,139 +359,14 @@ class ClusterInstance(Handler):
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
         ignore_missing(
-            _rds(ctx).delete_db_instance, DBInstanceIdentifier=current.id, SkipFinalSnapshot=True
-        )
-
-
-class Proxy(Handler):
-    """RDS Proxy in the emulator; its endpoint is the local PostgreSQL (no pooling locally)."""
-
-    type = "aws:rds/proxy:Proxy"
-    replace_on = frozenset({"name", "engineFamily", "vpcSubnetIds"})
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        name = str(inputs["name"])
-        proxy = _rds(ctx).create_db_proxy(
-            **drop_none(
-                {
-                    "DBProxyName": name,
-                    "EngineFamily": inputs["engineFamily"],
-                    "Auth": [
-                        drop_none(
-                            {
-                                "Description": a.get("description"),
-                                "UserName": a.get("username"),
-                                "AuthScheme": a.get("authScheme"),
-                                "SecretArn": a.get("secretArn"),
-                                "IAMAuth": a.get("iamAuth"),
-                                "ClientPasswordAuthType": a.get("clientPasswordAuthType"),
-                            }
-                        )
-                        for a in inputs.get("auths") or []
-                    ],
-                    "RoleArn": inputs["roleArn"],
-                    "VpcSubnetIds": list(inputs["vpcSubnetIds"]),
-                    "VpcSecurityGroupIds": list(inputs.get("vpcSecurityGroupIds") or []) or None,
-                    "RequireTLS": as_bool(inputs.get("requireTls")),
-                    "IdleClientTimeout": as_int(inputs.get("idleClientTimeout")),
-                    "DebugLogging": as_bool(inputs.get("debugLogging")),
-                    "Tags": tag_list(ctx.tags(inputs)),
-                }
-            )
-        )["DBProxy"]
-        return Deployed(
-            name,
-            {
-                "arn": proxy["DBProxyArn"],
-                "endpoint": ctx.services.database().host,
-                "tagsAll": ctx.tags(inputs),
-            },
-        )
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_rds(ctx).delete_db_proxy, DBProxyName=current.id)
-
-
-class ProxyDefaultTargetGroup(PutHandler):
-    type = "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup"
-    replace_on = frozenset({"dbProxyName"})
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        pool = inputs.get("connectionPoolConfig") or {}
-        group = _rds(ctx).modify_db_proxy_target_group(
-            TargetGroupName="default",
-            DBProxyName=inputs["dbProxyName"],
-            ConnectionPoolConfig=drop_none(
-                {
-                    "MaxConnectionsPercent": as_int(pool.get("maxConnectionsPercent")),
-                    "MaxIdleConnectionsPercent": as_int(pool.get("maxIdleConnectionsPercent")),
-                    "ConnectionBorrowTimeout": as_int(pool.get("connectionBorrowTimeout")),
-                    "InitQuery": pool.get("initQuery"),
-                    "SessionPinningFilters": list(pool.get("sessionPinningFilters") or []) or None,
-                }
-            ),
-        )["DBProxyTargetGroup"]
-        return Deployed(
-            str(inputs["dbProxyName"]), {"arn": group.get("TargetGroupArn", ""), "name": "default"}
-        )
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        # The default target group lives as long as its proxy.
-        return
-
-
-class ProxyTarget(Handler):
-    """id `<proxy>/<target group>/<type>/<identifier>`, as pulumi-aws's."""
-
-    type = "aws:rds/proxyTarget:ProxyTarget"
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        proxy, group = str(inputs["dbProxyName"]), str(inputs["targetGroupName"])
-        cluster, instance = inputs.get("dbClusterIdentifier"), inputs.get("dbInstanceIdentifier")
-        targets = _rds(ctx).register_db_proxy_targets(
-            **drop_none(
-                {
-                    "DBProxyName": proxy,
-                    "TargetGroupName": group,
-                    "DBClusterIdentifiers": [cluster] if cluster else None,
-                    "DBInstanceIdentifiers": [instance] if instance else None,
-                }
-            )
-        )["DBProxyTargets"]
-        target = first(targets) or {}
-        kind = "TRACKED_CLUSTER" if cluster else "RDS_INSTANCE"
-        standin = ctx.services.database()
-        return Deployed(
-            f"{proxy}/{group}/{kind}/{cluster or instance}",
-            {
-                "endpoint": standin.host,
-                "port": standin.port,
-                "rdsResourceId": target.get("RdsResourceId", cluster or instance),
-                "targetArn": target.get("TargetArn", ""),
-                "trackedClusterId": cluster or "",
-                "type": kind,
-            },
-        )
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        proxy, group, kind, identifier = current.id.split("/", 3)
-        key = "DBClusterIdentifiers" if kind == "TRACKED_CLUSTER" else "DBInstanceIdentifiers"
-        ignore_missing(
-            _rds(ctx).deregister_db_proxy_targets,
-            DBProxyName=proxy,
-            TargetGroupName=group,
-            **{key: [identifier]},
+            rds_client(ctx).delete_db_instance,
+            DBInstanceIdentifier=current.id,
+            SkipFinalSnapshot=True,
         )
 
 
 HANDLERS: tuple[Handler, ...] = (
-    SubnetGroup(),
-    ClusterParameterGroup(),
-    ParameterGroup(),
     GlobalCluster(),
     Cluster(),
     ClusterInstance(),
-    Proxy(),
-    ProxyDefaultTargetGroup(),
-    ProxyTarget(),
 )

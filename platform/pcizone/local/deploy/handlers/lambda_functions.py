@@ -1,17 +1,10 @@
-"""Lambda: functions, layers, SQS event source mappings, permissions, and invocations.
-
-The emulator stores functions but can run them only through Docker, so the local runtime runs
-them instead (`pcizone.local.runtime`). For the same reason every event source mapping is
-created *disabled* in the emulator: enabled, the emulator would itself receive each message
-sent to the queue and fail to invoke the function, counting a receive. The state the program
-asked for is what the mapping reports, and what the local runtime's poller honours.
-"""
+"""Lambda functions and layers. The emulator stores them; the local runtime runs the functions
+(`pcizone.local.runtime`): the emulator could run them only through Docker."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,29 +13,27 @@ from pcizone.local.deploy.archives import ArchiveError, archive_zip
 from pcizone.local.deploy.handlers.base import (
     Deployed,
     Handler,
-    PutHandler,
     ResourceContext,
     as_bool,
     as_int,
     drop_none,
     ignore_missing,
 )
+from pcizone.local.deploy.handlers.lambda_common import invoke_arn, lambda_client
 
 _DEFAULT_TIMEOUT_SECONDS = 3
+
+
 _DEFAULT_MEMORY_MB = 128
+
+
 _UNRESERVED = -1  # pulumi-aws's "no reserved concurrency"
+
+
 LAYER_PLACEHOLDER = "pcizone-local-layer.txt"
+
+
 _PLACEHOLDER_TEXT = "pcizone local cloud: layer content is not used locally\n"
-
-
-def _lambda(ctx: ResourceContext) -> Any:
-    return ctx.client("lambda")
-
-
-def invoke_arn(region: str, function_arn: str) -> str:
-    return (
-        f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
-    )
 
 
 def _code(inputs: dict[str, Any], base: Path) -> dict[str, Any]:
@@ -116,7 +107,7 @@ class Function(Handler):
 
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
         name = ctx.name_or_auto(inputs)
-        client = _lambda(ctx)
+        client = lambda_client(ctx)
         tags = ctx.tags(inputs)
         created = client.create_function(
             FunctionName=name,
@@ -137,7 +128,7 @@ class Function(Handler):
         inputs: dict[str, Any],
         changed: frozenset[str],
     ) -> Deployed:
-        client = _lambda(ctx)
+        client = lambda_client(ctx)
         latest = client.update_function_configuration(
             FunctionName=current.id, **_configuration(inputs)
         )
@@ -157,9 +148,9 @@ class Function(Handler):
     def _concurrency(self, ctx: ResourceContext, name: str, inputs: dict[str, Any]) -> None:
         reserved = as_int(inputs.get("reservedConcurrentExecutions"))
         if reserved is None or reserved == _UNRESERVED:
-            ignore_missing(_lambda(ctx).delete_function_concurrency, FunctionName=name)
+            ignore_missing(lambda_client(ctx).delete_function_concurrency, FunctionName=name)
         else:
-            _lambda(ctx).put_function_concurrency(
+            lambda_client(ctx).put_function_concurrency(
                 FunctionName=name, ReservedConcurrentExecutions=reserved
             )
 
@@ -186,7 +177,7 @@ class Function(Handler):
         }
 
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_lambda(ctx).delete_function, FunctionName=current.id)
+        ignore_missing(lambda_client(ctx).delete_function, FunctionName=current.id)
 
 
 class LayerVersion(Handler):
@@ -215,7 +206,7 @@ class LayerVersion(Handler):
             pulumi.AssetArchive({LAYER_PLACEHOLDER: pulumi.StringAsset(_PLACEHOLDER_TEXT)}),
             ctx.project_dir,
         )
-        layer = _lambda(ctx).publish_layer_version(
+        layer = lambda_client(ctx).publish_layer_version(
             **drop_none(
                 {
                     "LayerName": inputs["layerName"],
@@ -248,7 +239,7 @@ class LayerVersion(Handler):
     def delete(self, ctx: ResourceContext, current: Deployed) -> None:
         name = str(current.outputs.get("layerArn", "")).rsplit(":", 1)[-1]
         ignore_missing(
-            _lambda(ctx).delete_layer_version,
+            lambda_client(ctx).delete_layer_version,
             LayerName=name,
             VersionNumber=int(current.outputs.get("version", 0)),
         )
@@ -258,164 +249,7 @@ def _sha256_b64(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
-class EventSourceMapping(Handler):
-    type = "aws:lambda/eventSourceMapping:EventSourceMapping"
-    replace_on = frozenset({"eventSourceArn", "startingPosition", "queues"})
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        mapping = _lambda(ctx).create_event_source_mapping(
-            EventSourceArn=inputs["eventSourceArn"],
-            **self._settings(inputs),
-        )
-        return Deployed(mapping["UUID"], self._outputs(mapping, inputs))
-
-    def update(
-        self,
-        ctx: ResourceContext,
-        current: Deployed,
-        inputs: dict[str, Any],
-        changed: frozenset[str],
-    ) -> Deployed:
-        mapping = _lambda(ctx).update_event_source_mapping(
-            UUID=current.id, **self._settings(inputs)
-        )
-        return Deployed(current.id, self._outputs(mapping, inputs))
-
-    def _settings(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        scaling = inputs.get("scalingConfig") or {}
-        criteria = inputs.get("filterCriteria") or {}
-        return drop_none(
-            {
-                "FunctionName": inputs["functionName"],
-                "BatchSize": as_int(inputs.get("batchSize")),
-                "MaximumBatchingWindowInSeconds": as_int(
-                    inputs.get("maximumBatchingWindowInSeconds")
-                ),
-                "FunctionResponseTypes": list(inputs.get("functionResponseTypes") or []),
-                "ScalingConfig": {"MaximumConcurrency": as_int(scaling["maximumConcurrency"])}
-                if scaling.get("maximumConcurrency")
-                else None,
-                "FilterCriteria": {
-                    "Filters": [{"Pattern": f["pattern"]} for f in criteria.get("filters") or []]
-                }
-                if criteria
-                else None,
-                # See the module docstring: the local runtime's poller is the only consumer.
-                "Enabled": False,
-            }
-        )
-
-    def _outputs(self, mapping: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
-        enabled = as_bool(inputs.get("enabled"))
-        return {
-            "uuid": mapping["UUID"],
-            "arn": mapping.get("EventSourceMappingArn", ""),
-            "functionArn": mapping["FunctionArn"],
-            "state": "Disabled" if enabled is False else "Enabled",
-            "stateTransitionReason": "USER_INITIATED",
-            "lastModified": str(mapping.get("LastModified", "")),
-            "lastProcessingResult": "",
-        }
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(_lambda(ctx).delete_event_source_mapping, UUID=current.id)
-
-
-class Permission(Handler):
-    type = "aws:lambda/permission:Permission"
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        statement = inputs.get("statementId") or (
-            f"{inputs['statementIdPrefix']}{ctx.autoname(32)}"
-            if inputs.get("statementIdPrefix")
-            else ctx.autoname(100)
-        )
-        _lambda(ctx).add_permission(
-            **drop_none(
-                {
-                    "FunctionName": inputs["function"],
-                    "StatementId": statement,
-                    "Action": inputs["action"],
-                    "Principal": inputs["principal"],
-                    "SourceArn": inputs.get("sourceArn"),
-                    "SourceAccount": inputs.get("sourceAccount"),
-                    "Qualifier": inputs.get("qualifier"),
-                    "PrincipalOrgID": inputs.get("principalOrgId"),
-                    "FunctionUrlAuthType": inputs.get("functionUrlAuthType"),
-                }
-            )
-        )
-        return Deployed(statement, {"statementId": statement, "function": inputs["function"]})
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        ignore_missing(
-            _lambda(ctx).remove_permission,
-            FunctionName=current.outputs["function"],
-            StatementId=current.id,
-        )
-
-
-class FunctionEventInvokeConfig(PutHandler):
-    """Asynchronous invocation settings (id: the function name, or `name:qualifier`)."""
-
-    type = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
-    replace_on = frozenset({"functionName", "qualifier"})
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        function, qualifier = str(inputs["functionName"]), inputs.get("qualifier")
-        destinations = inputs.get("destinationConfig") or {}
-        config: dict[str, Any] = {}
-        for key, api in (("onFailure", "OnFailure"), ("onSuccess", "OnSuccess")):
-            if (destinations.get(key) or {}).get("destination"):
-                config[api] = {"Destination": destinations[key]["destination"]}
-        _lambda(ctx).put_function_event_invoke_config(
-            **drop_none(
-                {
-                    "FunctionName": function,
-                    "Qualifier": qualifier,
-                    "MaximumRetryAttempts": as_int(inputs.get("maximumRetryAttempts")),
-                    "MaximumEventAgeInSeconds": as_int(inputs.get("maximumEventAgeInSeconds")),
-                    "DestinationConfig": config or None,
-                }
-            )
-        )
-        return Deployed(f"{function}:{qualifier}" if qualifier else function)
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        function, _sep, qualifier = current.id.partition(":")
-        ignore_missing(
-            _lambda(ctx).delete_function_event_invoke_config,
-            **drop_none({"FunctionName": function, "Qualifier": qualifier or None}),
-        )
-
-
-class Invocation(Handler):
-    """Runs the function once through the local runtime when created or when its input or
-    triggers change (pulumi-aws's default CREATE_ONLY lifecycle); `result` is its answer."""
-
-    type = "aws:lambda/invocation:Invocation"
-
-    def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
-        function = str(inputs["functionName"])
-        payload = json.loads(inputs.get("input") or "{}")
-        result = ctx.services.invoke_function(ctx.account, function, payload)
-        digest = hashlib.sha256(str(inputs.get("input") or "").encode()).hexdigest()[:16]
-        qualifier = inputs.get("qualifier") or "$LATEST"
-        ctx.services.note(ctx.urn, f"ran function {function} during the deploy")
-        return Deployed(
-            f"{function}_{qualifier}_{digest}", {"result": json.dumps(result, sort_keys=True)}
-        )
-
-    def delete(self, ctx: ResourceContext, current: Deployed) -> None:
-        # CREATE_ONLY: nothing to undo.
-        return
-
-
 HANDLERS: tuple[Handler, ...] = (
     Function(),
     LayerVersion(),
-    EventSourceMapping(),
-    Permission(),
-    FunctionEventInvokeConfig(),
-    Invocation(),
 )
