@@ -103,9 +103,12 @@ def resolve(conn: Connection, message_id: str, resolution: str, detail: str) -> 
     )
 
 
+_INT4_MAX = 2**31 - 1  # the receive_count column is a PostgreSQL integer
+
+
 def _int(raw: object) -> int:
     try:
-        return max(int(str(raw)), 0)
+        return min(max(int(str(raw)), 0), _INT4_MAX)
     except ValueError:
         return 0
 
