@@ -61,6 +61,13 @@ def test_every_description_cites_the_pci_dss_requirement_it_serves(org: Any) -> 
         assert len(description) <= 512, key
 
 
+def test_policies_and_attachments_wait_for_the_organization(org: Any) -> None:
+    # Organizations refuses both until the organization exists with SCPs enabled.
+    organization = org.one(ORG, "organization")
+    for resource in [*org.all(POLICY), *org.all(ATTACHMENT)]:
+        assert organization.urn in resource.dependencies, resource.name
+
+
 def _ancestors(org: Any) -> dict[str, list[str]]:
     """Target URN -> the URNs whose attached SCPs apply to it (itself, parent OUs, root)."""
     parents: dict[str, str] = {}

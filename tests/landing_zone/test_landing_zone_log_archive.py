@@ -223,6 +223,8 @@ def test_archive_bucket_has_object_lock_in_compliance_mode_and_access_logging(or
     logging = org.one(_type("BucketLogging"), "log-archive-access-logging")
     assert logging.property_dependencies["bucket"] == (archive.urn,)
     assert logging.property_dependencies["targetBucket"] == (access.urn,)
+    # S3 checks that the target's policy lets the logging service write.
+    assert org.one(BUCKET_POLICY, "access-logs-policy").urn in logging.dependencies
     assert logging.inputs["targetBucket"] == org.outputs["accessLogBucketName"]
 
 

@@ -54,10 +54,6 @@ def _files_text(root: Path) -> str:
     )
 
 
-@pytest.mark.xfail(
-    reason="open: payments fake-processor schema grant and FIFO MessageGroupId (see closing note)",
-    strict=False,
-)
 def test_two_developers_share_one_local_cloud_and_a_rerun_changes_nothing(
     state_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -10,6 +10,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from pcizone.config.loader import load_stack_config
+from pcizone.config.models import StageConfig
 from pcizone.offline.model import RecordedResource, RecordedRun, Secret, unwrap
 from pcizone.offline.runner import run_stack
 from pcizone.offline.urns import type_chain
@@ -25,6 +27,13 @@ def run(stack: str) -> RecordedRun:
     if stack not in _RUNS:
         run_stack(stack, cache=_RUNS)  # records the stack and what it references in _RUNS
     return _RUNS[stack]
+
+
+def stage_config(stack: str) -> StageConfig:
+    """The validated config of a stage stack (dev, staging, prod)."""
+    _, config, _ = load_stack_config(stack)
+    assert isinstance(config, StageConfig)
+    return config
 
 
 def outputs(stack: str) -> dict[str, Any]:

@@ -148,6 +148,10 @@ def test_migrator_environment_is_what_the_migrator_reads(stack: str) -> None:
     assert settings.app_user == outputs(stack)["databaseUser"]
     assert settings.database == outputs(stack)["databaseName"]
     assert settings.iam_auth is True
+    # The migrator creates the fake processor's journal exactly when the worker uses it.
+    worker = one(run(stack).resources, FUNCTION, "payments-worker-function")
+    assert settings.processor == worker.inputs["environment"]["variables"]["PAYMENTS_PROCESSOR"]
+    assert settings.processor == _settings(stack).processor.kind
 
 
 @pytest.mark.parametrize("function", list(Function))
@@ -171,3 +175,5 @@ def test_payment_functions_run_only_after_the_migration() -> None:
         index[invocation.urn].inputs["triggers"]["migrationsSha256"]
         == document(invocation.inputs["input"])["migrationsSha256"]
     )
+    # Switching the processor re-runs the migrator (the fake one needs its journal).
+    assert index[invocation.urn].inputs["triggers"]["processor"] == "fake"

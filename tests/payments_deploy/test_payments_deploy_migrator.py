@@ -3,16 +3,27 @@ applies the migrations once, grants data access only, and refuses code it was no
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from payments.db.migrate import MIGRATIONS_DIR, load_migrations
 from payments.handlers import migrator
+from payments.processor.base import ChargeRequest
+from payments.processor.fake import FakeProcessor, journal_summary
 from pcizone.local.postgres import PostgresServer
 from psycopg import sql
 
 pytestmark = pytest.mark.postgres
+REQUEST = ChargeRequest(
+    payment_id="pay_" + "a" * 26,
+    amount_minor=1250,
+    currency="EUR",
+    payment_method="pm_card_visa",
+    idempotency_key="pcz-pay_" + "a" * 26,
+)
 
 
 @pytest.fixture
@@ -32,6 +43,7 @@ def settings(postgres_server: PostgresServer) -> Iterator[migrator.MigratorSetti
         "PAYMENTS_DB_APP_USER": f"pcz_t{suffix}_app",
         "PAYMENTS_DB_PASSWORD": password,
         "PAYMENTS_DB_SSLMODE": "disable",
+        "PAYMENTS_PROCESSOR": "fake",
         "AWS_REGION": "eu-west-1",
     }
     loaded = migrator.load_settings(environ)
@@ -78,6 +90,62 @@ def test_first_run_creates_and_migrates_the_second_changes_nothing(
     # Only the service's own role may connect to its database.
     assert not check("SELECT has_database_privilege('public', %s, 'CONNECT')", db)
     assert check("SELECT has_database_privilege(%s, %s, 'CONNECT')", app, db)
+    assert first["fakeProcessorJournal"] is True and second["fakeProcessorJournal"] is True
+
+
+def _app_user_dsn(server: PostgresServer, settings: migrator.MigratorSettings) -> str:
+    """The service's role with a password (the migrator gives it none: IAM only on AWS)."""
+    password = secrets.token_hex(16)
+    with server.connect() as conn:
+        conn.execute(
+            sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                sql.Identifier(settings.app_user), sql.Literal(password)
+            )
+        )
+    return server.dsn(settings.database, settings.app_user, password)
+
+
+def test_with_the_fake_processor_the_service_may_append_to_its_journal_and_nothing_more(
+    settings: migrator.MigratorSettings, postgres_server: PostgresServer
+) -> None:
+    migrator.run(settings, None)
+    dsn = _app_user_dsn(postgres_server, settings)
+    processor = FakeProcessor(lambda: psycopg.connect(dsn, autocommit=True))
+    try:
+        first, again = processor.charge(REQUEST), processor.charge(REQUEST)
+    finally:
+        processor.close()
+    assert (first.outcome, again.replayed) == ("succeeded", True)
+    with psycopg.connect(dsn, autocommit=True) as app:
+        assert journal_summary(app).charges == 1
+        for statement in (
+            b"CREATE TABLE fake_processor.extra (id int)",
+            b"UPDATE fake_processor.charges SET outcome = 'declined'",
+            b"DELETE FROM fake_processor.requests",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                app.execute(statement)
+        privileges = app.execute(
+            "SELECT has_schema_privilege('fake_processor', 'USAGE'),"
+            " has_schema_privilege('fake_processor', 'CREATE'),"
+            " has_table_privilege('fake_processor.charges', 'SELECT, INSERT'),"
+            " has_table_privilege('fake_processor.requests', 'SELECT, INSERT'),"
+            " has_table_privilege('fake_processor.charges', 'UPDATE, DELETE, TRUNCATE'),"
+            " (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'fake_processor')"
+        ).fetchone()
+    assert privileges == (True, False, True, True, False, settings.admin_user)
+
+
+def test_with_a_real_processor_there_is_no_journal(
+    settings: migrator.MigratorSettings, postgres_server: PostgresServer
+) -> None:
+    result = migrator.run(dataclasses.replace(settings, processor="stripe"), None)
+    assert result["fakeProcessorJournal"] is False
+    assert not _privilege(
+        postgres_server,
+        settings.database,
+        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'fake_processor')",
+    )
 
 
 def test_a_package_with_other_migrations_is_refused(settings: migrator.MigratorSettings) -> None:
@@ -100,6 +168,17 @@ def test_a_package_with_other_migrations_is_refused(settings: migrator.MigratorS
             {"PAYMENTS_DB_SSLMODE": "verify-full"},
             "PAYMENTS_DB_SSLROOTCERT is required with verify-full",
         ),
+        ({"PAYMENTS_PROCESSOR": ""}, "missing environment variable PAYMENTS_PROCESSOR"),
+        ({"PAYMENTS_PROCESSOR": "paypal"}, "PAYMENTS_PROCESSOR must be fake or stripe"),
+        (
+            {
+                "PAYMENTS_ENV": "prod",
+                "PAYMENTS_DB_IAM_AUTH": "true",
+                "PAYMENTS_DB_SSLMODE": "verify-full",
+                "PAYMENTS_DB_SSLROOTCERT": "system",
+            },
+            "PAYMENTS_PROCESSOR=fake is refused when PAYMENTS_ENV=prod",
+        ),
     ],
 )
 def test_bad_settings_are_one_clear_error(change: dict[str, str], message: str) -> None:
@@ -110,6 +189,7 @@ def test_bad_settings_are_one_clear_error(change: dict[str, str], message: str) 
         "PAYMENTS_DB_USER": "admin",
         "PAYMENTS_DB_APP_USER": "pcz_x_app",
         "PAYMENTS_DB_SSLMODE": "disable",
+        "PAYMENTS_PROCESSOR": "fake",
         "AWS_REGION": "eu-west-1",
     }
     with pytest.raises(migrator.MigratorError) as raised:
@@ -128,7 +208,9 @@ def test_outside_local_iam_and_verified_tls_are_accepted() -> None:
             "PAYMENTS_DB_IAM_AUTH": "true",
             "PAYMENTS_DB_SSLMODE": "verify-full",
             "PAYMENTS_DB_SSLROOTCERT": "system",
+            "PAYMENTS_PROCESSOR": "stripe",
             "AWS_REGION": "eu-west-1",
         }
     )
     assert loaded.iam_auth is True and loaded.password is None and loaded.port == 5432
+    assert loaded.processor == "stripe"

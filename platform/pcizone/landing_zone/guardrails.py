@@ -49,7 +49,11 @@ class Guardrails(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pcizone:landing_zone:Guardrails", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        # Organizations refuses policies and attachments until the organization exists (and
+        # SCPs until their policy type is enabled, which creating the organization does).
+        child = pulumi.ResourceOptions(
+            parent=self, provider=provider, depends_on=[organization.organization]
+        )
         ous, accounts = organization.ous, organization.accounts
         targets: dict[Placement, list[tuple[str, pulumi.Input[str]]]] = {
             Placement.ROOT: [("root", organization.root_id)],

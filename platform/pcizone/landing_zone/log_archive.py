@@ -117,16 +117,7 @@ class LogArchive(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        aws.s3.BucketLogging(
-            "log-archive-access-logging",
-            bucket=self.archive.bucket.id,
-            target_bucket=self.access_logs.bucket.id,
-            target_prefix="log-archive/",
-            opts=pulumi.ResourceOptions.merge(
-                child, pulumi.ResourceOptions(depends_on=[self.access_logs.bucket])
-            ),
-        )
-        aws.s3.BucketPolicy(
+        access_logs_policy = aws.s3.BucketPolicy(
             "access-logs-policy",
             bucket=self.access_logs.bucket.id,
             policy=facts.apply(
@@ -134,6 +125,17 @@ class LogArchive(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions.merge(
                 child, pulumi.ResourceOptions(depends_on=[self.access_logs.public_access_block])
+            ),
+        )
+        # S3 refuses a logging target whose policy does not yet let the logging service write.
+        aws.s3.BucketLogging(
+            "log-archive-access-logging",
+            bucket=self.archive.bucket.id,
+            target_bucket=self.access_logs.bucket.id,
+            target_prefix="log-archive/",
+            opts=pulumi.ResourceOptions.merge(
+                child,
+                pulumi.ResourceOptions(depends_on=[self.access_logs.bucket, access_logs_policy]),
             ),
         )
         self.bucket_policy = aws.s3.BucketPolicy(

@@ -32,6 +32,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from payments.fifo import send_arguments
+
 from pcizone.local.runtime.runtime import LocalRuntime
 from pcizone.local.scenario_checks import (
     Expectation,
@@ -282,7 +284,11 @@ def _send_poison(runtime: LocalRuntime, wiring: Wiring, run_id: str) -> str:
     """A message the worker cannot read, sent with the API function's own role."""
     sqs = runtime.role(wiring.api_function).client("sqs")
     body = f"poison message of demo run {run_id}: not a payment"
-    return str(sqs.send_message(QueueUrl=wiring.queue_url, MessageBody=body)["MessageId"])
+    # A group of its own on a FIFO queue: it blocks no payment while it is retried.
+    fifo = send_arguments(
+        wiring.queue_url, group_id=f"poison-{run_id}", deduplication_id=f"poison-{run_id}"
+    )
+    return str(sqs.send_message(QueueUrl=wiring.queue_url, MessageBody=body, **fifo)["MessageId"])
 
 
 @contextmanager

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import runpy
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -117,6 +119,7 @@ async def _resolve(value: Any) -> Any:
 
 
 def _close(loop: asyncio.AbstractEventLoop) -> None:
+    pending: list[asyncio.Task[Any]] = []
     try:
         pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for task in pending:
@@ -127,6 +130,24 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+        if pending:
+            _release_abandoned_outputs()
+
+
+def _release_abandoned_outputs() -> None:
+    """Drop the SDK's outputs of this run now, not whenever the next run replaces them.
+
+    An Output built from coroutines (StackReference outputs, for one) that was still waiting
+    when the run ended is cancelled above, so its remaining coroutines are never awaited.
+    Python warns when such a coroutine is garbage-collected; left to chance, that happens in
+    some later, unrelated place. Collect them here, where it is expected and harmless.
+    """
+    pulumi_settings.SETTINGS.outputs = set()
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"coroutine 'Output\.\w+' was never awaited", category=RuntimeWarning
+        )
+        gc.collect()
 
 
 def run_stack(

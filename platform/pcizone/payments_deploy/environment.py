@@ -49,6 +49,9 @@ def payments_environment(
         "PAYMENTS_DB_IAM_AUTH": "true",
         "PAYMENTS_DB_SSLMODE": SSL_MODE,
         "PAYMENTS_DB_SSLROOTCERT": SSL_ROOT_CERT,
+        # One value for every function: the migrator creates the fake processor's journal
+        # exactly when the worker will charge through it.
+        "PAYMENTS_PROCESSOR": settings.processor.kind,
     }
     if function is Function.MIGRATOR:
         # The migrator connects as the master user and creates the service's user and database.
@@ -57,7 +60,6 @@ def payments_environment(
     variables.update(
         {
             "PAYMENTS_MAX_AMOUNT_MINOR": str(settings.api.max_amount_minor),
-            "PAYMENTS_PROCESSOR": settings.processor.kind,
             "PAYMENTS_IDEMPOTENCY_TTL_DAYS": str(settings.idempotency_ttl_days),
         }
     )

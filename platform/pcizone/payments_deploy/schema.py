@@ -33,6 +33,7 @@ def migration_invocation(
     *,
     function: aws.lambda_.Function,
     code: CodePackage,
+    processor: str,
     placement: Placement,
     parent: pulumi.Resource,
 ) -> aws.lambda_.Invocation:
@@ -40,6 +41,11 @@ def migration_invocation(
         name,
         function_name=function.name,
         input=json.dumps({"migrationsSha256": code.migrations_sha256}, sort_keys=True),
-        triggers={"migrationsSha256": code.migrations_sha256, "codeSha256": code.sha256},
+        # The processor too: switching a stack to the fake one must create its journal.
+        triggers={
+            "migrationsSha256": code.migrations_sha256,
+            "codeSha256": code.sha256,
+            "processor": processor,
+        },
         opts=placement.opts(parent, depends_on=[function]),
     )

@@ -176,6 +176,7 @@ class PaymentsService(pulumi.ComponentResource):
             f"{name}-migrate",
             function=migrator.function,
             code=code,
+            processor=settings.processor.kind,
             placement=placement,
             parent=self,
         )

@@ -16,7 +16,8 @@ from typing import Any, Protocol
 from psycopg.types.json import Jsonb
 
 from payments.db.connection import Connection
-from payments.messages import message_body
+from payments.fifo import content_deduplication_id, is_fifo, send_arguments
+from payments.messages import message_body, payment_id_of
 
 
 class MessageSender(Protocol):
@@ -26,14 +27,29 @@ class MessageSender(Protocol):
 
 
 class SqsSender:
-    """Sends to one SQS queue through a boto3 client."""
+    """Sends to one SQS queue through a boto3 client.
+
+    On a FIFO queue a payment's messages form one group (their order is kept, other payments
+    are not held up), and the deduplication id is the body's hash: a copy the relay re-sends
+    within SQS's 5-minute window is dropped, as content-based deduplication would do.
+    """
 
     def __init__(self, sqs: Any, queue_url: str) -> None:
         self._sqs = sqs
         self.queue_url = queue_url
 
     def send(self, body: str) -> str:
-        response = self._sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)
+        fifo: dict[str, str] = {}
+        if is_fifo(self.queue_url):
+            payment_id = payment_id_of(body)
+            if payment_id is None:
+                raise ValueError("a FIFO payments queue takes payment messages only")
+            fifo = send_arguments(
+                self.queue_url,
+                group_id=payment_id,
+                deduplication_id=content_deduplication_id(body),
+            )
+        response = self._sqs.send_message(QueueUrl=self.queue_url, MessageBody=body, **fifo)
         return str(response["MessageId"])
 
 

@@ -4,6 +4,7 @@ against a local HTTP server on 127.0.0.1 (no internet)."""
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 import urllib.parse
@@ -20,8 +21,16 @@ from payments.processor.base import (
     ProcessorTimeout,
     RetryableProcessorError,
 )
-from payments.processor.fake import FakeProcessor, fate_of, journal_summary
+from payments.processor.fake import (
+    FakeProcessor,
+    ensure_journal,
+    fate_of,
+    grant_journal,
+    journal_summary,
+)
 from payments.processor.stripe import API_VERSION, StripeProcessor
+from pcizone.local.postgres import SUPERUSER, PostgresServer
+from psycopg import sql
 
 REQUEST = ChargeRequest(
     payment_id="pay_" + "a" * 26,
@@ -107,6 +116,47 @@ def test_the_journal_outlives_the_process_that_wrote_it(db: Any, fake: FakeProce
     fresh = FakeProcessor(lambda: psycopg.connect(db.dsn, autocommit=True))
     assert fresh.charge(REQUEST).replayed
     fresh.close()
+
+
+def test_a_role_without_ddl_rights_charges_through_a_journal_granted_to_it(
+    postgres_server: PostgresServer,
+) -> None:
+    """As deployed: the migrator (owner) creates and grants the journal; the service's role
+    reads and appends, and can neither change the schema nor rewrite what was journaled."""
+    suffix = secrets.token_hex(4)
+    dbname, role, password = f"journal_{suffix}", f"journal_app_{suffix}", secrets.token_hex(16)
+    postgres_server.create_role(role, password)
+    postgres_server.create_database(dbname, SUPERUSER)
+    try:
+        with postgres_server.connect(dbname) as owner:
+            owner.execute(
+                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                    sql.Identifier(dbname), sql.Identifier(role)
+                )
+            )
+            ensure_journal(owner)
+            grant_journal(owner, role)
+        dsn = postgres_server.dsn(dbname, role, password)
+        processor = FakeProcessor(lambda: psycopg.connect(dsn, autocommit=True))
+        try:
+            first, again = processor.charge(REQUEST), processor.charge(REQUEST)
+        finally:
+            processor.close()
+        assert (first.outcome, again.replayed) == ("succeeded", True)
+        with psycopg.connect(dsn, autocommit=True) as app:
+            assert (journal_summary(app).requests, journal_summary(app).charges) == (2, 1)
+            for statement in (
+                "CREATE TABLE fake_processor.extra (id int)",
+                "UPDATE fake_processor.charges SET outcome = 'declined'",
+                "DELETE FROM fake_processor.requests",
+                "TRUNCATE fake_processor.charges",
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    app.execute(statement.encode())
+    finally:
+        postgres_server.drop_database(dbname)
+        with postgres_server.connect() as admin:
+            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
 # -- the Stripe-shaped adapter ---------------------------------------------------------

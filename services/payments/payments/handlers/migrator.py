@@ -7,7 +7,10 @@ As the master user (an IAM token through RDS Proxy; the proxy holds the master s
    database, closed to PUBLIC;
 2. in that database, apply `services/payments/migrations` (payments.db.migrate), then grant
    the service role data access (SELECT/INSERT/UPDATE/DELETE, sequences) and nothing else: no
-   ownership, no DDL, so a compromised function cannot alter the schema or its triggers.
+   ownership, no DDL, so a compromised function cannot alter the schema or its triggers;
+3. with PAYMENTS_PROCESSOR=fake only (never in prod), create the fake processor's journal,
+   which stands in for an external system and so is not a migration, and let the service
+   role read and append to it (payments.processor.fake).
 
 Idempotent: a second run finds everything in place and applies nothing. The event carries the
 SHA-256 the deploy computed over the migrations; a package whose migrations differ is refused,
@@ -15,7 +18,8 @@ so the deploy never reports success for migrations it did not run. PCI DSS 7.2.1
 
 Environment: PAYMENTS_DB_HOST, PAYMENTS_DB_PORT, PAYMENTS_DB_NAME (the service's database),
 PAYMENTS_DB_USER (the master user), PAYMENTS_DB_APP_USER (the service's user),
-PAYMENTS_DB_IAM_AUTH, PAYMENTS_DB_SSLMODE, PAYMENTS_DB_SSLROOTCERT, PAYMENTS_ENV, AWS_REGION;
+PAYMENTS_DB_IAM_AUTH, PAYMENTS_DB_SSLMODE, PAYMENTS_DB_SSLROOTCERT, PAYMENTS_ENV,
+PAYMENTS_PROCESSOR (the service's processor, as the worker gets it), AWS_REGION;
 PAYMENTS_DB_PASSWORD only with PAYMENTS_ENV=local (a local PostgreSQL has no IAM).
 """
 
@@ -32,6 +36,7 @@ from typing import Any
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _VERIFYING = frozenset({"verify-ca", "verify-full"})
 MAINTENANCE_DATABASE = "postgres"
+PROCESSORS = ("fake", "stripe")  # as payments.config accepts them
 
 
 class MigratorError(Exception):
@@ -51,6 +56,7 @@ class MigratorSettings:
     sslrootcert: str | None
     password: str | None
     region: str
+    processor: str
 
 
 def load_settings(environ: Mapping[str, str]) -> MigratorSettings:
@@ -72,7 +78,12 @@ def load_settings(environ: Mapping[str, str]) -> MigratorSettings:
         sslrootcert=environ.get("PAYMENTS_DB_SSLROOTCERT") or None,
         password=environ.get("PAYMENTS_DB_PASSWORD") or None,
         region=need("AWS_REGION"),
+        processor=need("PAYMENTS_PROCESSOR"),
     )
+    if settings.processor not in PROCESSORS:
+        raise MigratorError("PAYMENTS_PROCESSOR must be " + " or ".join(PROCESSORS))
+    if settings.processor == "fake" and settings.env == "prod":
+        raise MigratorError("PAYMENTS_PROCESSOR=fake is refused when PAYMENTS_ENV=prod")
     if settings.env != "local":
         if not settings.iam_auth or settings.password is not None:
             raise MigratorError("outside PAYMENTS_ENV=local the migrator connects with IAM only")
@@ -190,13 +201,24 @@ def run(settings: MigratorSettings, expected_digest: str | None) -> dict[str, ob
     with _connect(settings, settings.database) as conn:
         applied = apply_migrations(conn, MIGRATIONS_DIR)
         grant_data_access(conn, settings.app_user)
+        if settings.processor == "fake":
+            ensure_fake_processor_journal(conn, settings.app_user)
     return {
         "database": settings.database,
         "user": settings.app_user,
         "created": created,
         "applied": applied,
+        "fakeProcessorJournal": settings.processor == "fake",
         "migrationsSha256": packaged,
     }
+
+
+def ensure_fake_processor_journal(conn: Any, app_user: str) -> None:
+    """The fake processor's journal, owned by the master user (the service role has no DDL)."""
+    from payments.processor.fake import ensure_journal, grant_journal
+
+    ensure_journal(conn)
+    grant_journal(conn, app_user)
 
 
 def handler(event: Any, context: Any) -> dict[str, object]:

@@ -30,6 +30,7 @@ import psycopg
 from payments import dead_letters, store
 from payments.db.connection import Connection
 from payments.dead_letters import DeadLetter
+from payments.fifo import send_arguments
 from payments.messages import message_body
 
 Action = Literal["redriven", "would_redrive", "skipped"]
@@ -149,7 +150,13 @@ def _handle(
         if dry_run:
             action = "would_redrive"
         else:
-            sqs.send_message(QueueUrl=queue_url, MessageBody=message_body(str(letter.payment_id)))
+            payment_id = str(letter.payment_id)
+            # Not the body's hash: on a FIFO queue the original send may still be inside the
+            # 5-minute deduplication window, and SQS would drop this copy while answering OK.
+            fifo = send_arguments(
+                queue_url, group_id=payment_id, deduplication_id=f"redrive-{letter.message_id}"
+            )
+            sqs.send_message(QueueUrl=queue_url, MessageBody=message_body(payment_id), **fifo)
     if not dry_run:
         dead_letters.resolve(conn, letter.message_id, decision, reason)
     return RedriveItem(letter.message_id, letter.payment_id, action, reason)

@@ -7,7 +7,10 @@ a run with the same seed fails the same way every time.
 
 The journal lives in PostgreSQL (schema `fake_processor`) and is written on a connection of its
 own in autocommit mode, as an external system would: a worker that crashes after the charge
-cannot roll it back, so duplicate charges show up in `journal_summary`.
+cannot roll it back, so duplicate charges show up in `journal_summary`. It stands in for an
+external system, so it is not in the service's migrations (which also run in prod): the
+migrator creates it as the master user when PAYMENTS_PROCESSOR=fake (`ensure_journal`, then
+`grant_journal`); the service's user may only read and append.
 
 Tokens containing `chargeDeclined` (as in Stripe's test tokens) are always declined.
 """
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from payments.config import FakeFaults
@@ -101,6 +105,20 @@ def ensure_journal(conn: Connection) -> None:
         conn.execute("SELECT pg_advisory_unlock(%s)", (_JOURNAL_LOCK,))
 
 
+def grant_journal(conn: Connection, user: str) -> None:
+    """Let `user` (the service's role, which has no DDL rights) use the journal and no more:
+    USAGE on the schema (not CREATE), SELECT and INSERT on its tables (append-only, as a
+    processor's records are to its clients). The identity column of `requests` needs no
+    sequence grant: PostgreSQL draws identity values with the table's INSERT privilege."""
+    role = sql.Identifier(user)
+    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA fake_processor TO {}").format(role))
+    conn.execute(
+        sql.SQL(
+            "GRANT SELECT, INSERT ON fake_processor.charges, fake_processor.requests TO {}"
+        ).format(role)
+    )
+
+
 class FakeProcessor:
     name = "fake"
 
@@ -112,6 +130,8 @@ class FakeProcessor:
     def charge(self, request: ChargeRequest) -> ChargeResult:
         with self._db.session() as conn:
             if not self._journal_ready:
+                # The migrator created it already; this only helps callers that run as the
+                # journal's owner without one (tests, benches), and is a no-op check otherwise.
                 ensure_journal(conn)
                 self._journal_ready = True
             # The request and its charge are journaled in one transaction (one commit); the

@@ -10,7 +10,7 @@ provider = aws.Provider("region", region="eu-west-1")
 opts = pulumi.ResourceOptions(provider=provider)
 logs = aws.s3.Bucket("access-logs", bucket="pcz-test-access-logs", opts=opts)
 data = aws.s3.Bucket("data", bucket="pcz-test-data", opts=opts)
-aws.s3.BucketPolicy(
+policy = aws.s3.BucketPolicy(
     "access-logs",
     bucket=logs.id,
     policy=logs.arn.apply(
@@ -39,7 +39,11 @@ aws.s3.BucketPolicy(
     ),
     opts=opts,
 )
-# No dependency on the policy, as in the program this mirrors: the handler waits for it.
+# S3 checks the target's policy when logging is enabled: declared after it, as the log archive is.
 aws.s3.BucketLogging(
-    "data", bucket=data.id, target_bucket=logs.id, target_prefix="data/", opts=opts
+    "data",
+    bucket=data.id,
+    target_bucket=logs.id,
+    target_prefix="data/",
+    opts=pulumi.ResourceOptions(provider=provider, depends_on=[policy]),
 )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +58,6 @@ MISSING_CODES = frozenset(
 )
 
 
-_RETRY_PAUSE_SECONDS = 0.2
 # Inputs that only tag a resource (the provider's default tags are diffed under "__provider").
 TAG_KEYS = frozenset({"tags", "__provider"})
 
@@ -202,28 +200,6 @@ def ignore_missing(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if error_code(exc) in MISSING_CODES:
             return None
         raise
-
-
-def retry_on(
-    codes: frozenset[str],
-    call: Callable[..., Any],
-    *args: Any,
-    timeout: float = 10.0,
-    **kwargs: Any,
-) -> Any:
-    """Run `call`, retrying for up to `timeout` seconds while it fails with one of `codes`.
-
-    For settings that depend on another resource the program creates concurrently without
-    declaring the dependency (AWS answers such calls the same way until the other exists).
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return call(*args, **kwargs)
-        except Exception as exc:
-            if error_code(exc) not in codes or time.monotonic() >= deadline:
-                raise
-        time.sleep(_RETRY_PAUSE_SECONDS)
 
 
 def as_int(value: Any) -> int | None:

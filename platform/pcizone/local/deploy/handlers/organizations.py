@@ -15,7 +15,6 @@ from pcizone.local.deploy.handlers.base import (
     ResourceContext,
     error_code,
     ignore_missing,
-    retry_on,
     tag_list,
 )
 
@@ -27,12 +26,6 @@ _SERVICE_POLICY_TYPES = frozenset(
 def _org(ctx: ResourceContext) -> Any:
     # Organizations is a global service served from us-east-1.
     return ctx.aws.client("organizations", region="us-east-1", role_arn=ctx.placement.role_arn)
-
-
-def _wait_for_organization(ctx: ResourceContext) -> None:
-    """Policies and accounts need the organization; a program that creates them concurrently
-    without declaring that dependency gets the same wait a retrying client would."""
-    retry_on(frozenset({"AWSOrganizationsNotInUseException"}), _org(ctx).describe_organization)
 
 
 def _describe(ctx: ResourceContext) -> dict[str, Any]:
@@ -149,7 +142,6 @@ class Account(Handler):
 
     def create(self, ctx: ResourceContext, inputs: dict[str, Any]) -> Deployed:
         client = _org(ctx)
-        _wait_for_organization(ctx)
         existing = _account_by_email(client, inputs["email"])
         if existing is None:
             params: dict[str, Any] = {
@@ -233,7 +225,6 @@ class Policy(Handler):
         policy_type = inputs.get("type") or "SERVICE_CONTROL_POLICY"
         if policy_type not in _SERVICE_POLICY_TYPES:
             raise ValueError(f"unknown organizations policy type {policy_type}")
-        _wait_for_organization(ctx)
         summary = _org(ctx).create_policy(
             Content=inputs["content"],
             Description=inputs.get("description") or "",

@@ -20,7 +20,6 @@ from pcizone.local.deploy.handlers.base import (
     drop_none,
     error_code,
     ignore_missing,
-    retry_on,
     tag_list,
 )
 
@@ -207,13 +206,10 @@ class BucketLogging(PutHandler):
                 "TargetObjectKeyFormat": api_shape(inputs.get("targetObjectKeyFormat")),
             }
         )
-        # S3 checks the target's policy lets the logging service write; that policy may be
-        # a sibling resource still being created.
-        retry_on(
-            frozenset({"InvalidTargetBucketForLogging"}),
-            _s3(ctx).put_bucket_logging,
-            Bucket=inputs["bucket"],
-            BucketLoggingStatus={"LoggingEnabled": enabled},
+        # S3 checks the target's policy lets the logging service write: the program declares
+        # the dependency on that policy (a failure here names the missing grant).
+        _s3(ctx).put_bucket_logging(
+            Bucket=inputs["bucket"], BucketLoggingStatus={"LoggingEnabled": enabled}
         )
         return Deployed(str(inputs["bucket"]))
 
