@@ -7,61 +7,27 @@ their own. The org stack runs first, as a stage deploy needs it.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pcizone.config.loader import load_stack_config
-from pcizone.offline import urns
-from pcizone.offline.model import RecordedResource, RecordedRun, unwrap
 from pcizone.offline.preview_mocks import PreviewMocks
-from pcizone.offline.runner import run_program, run_stack
+from pcizone.offline.runner import run_program
+
+# With --import-mode=importlib test folders are not on sys.path: add the one with the helper.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "landing_zone"))
+
+from recorded_runs import Recorded, run_org
 
 PROGRAM = Path(__file__).parent / "programs" / "stage_foundation.py"
 STAGES = ("dev", "staging", "prod")
 
 
-class Recorded:
-    """Lookups over one recorded run; every lookup fails loudly when it finds the wrong count."""
-
-    def __init__(self, run: RecordedRun) -> None:
-        self.run = run
-        self.outputs: dict[str, Any] = unwrap(run.outputs)
-        self.by_urn = run.by_urn()
-
-    def all(self, type_: str) -> list[RecordedResource]:
-        return self.run.of_type(type_)
-
-    def one(self, type_: str, name: str) -> RecordedResource:
-        return self.run.named(name, type_)
-
-    def doc(self, resource: RecordedResource, prop: str = "policy") -> dict[str, Any]:
-        value = resource.inputs[prop]
-        assert isinstance(value, str), f"{resource.name}.{prop} is not a JSON string: {value!r}"
-        parsed: dict[str, Any] = json.loads(value)
-        return parsed
-
-    def sids(self, resource: RecordedResource, prop: str = "policy") -> dict[str, Any]:
-        statements = self.doc(resource, prop)["Statement"]
-        found = {s["Sid"]: s for s in statements}
-        assert len(found) == len(statements)
-        return found
-
-    def provider_of(self, resource: RecordedResource) -> RecordedResource:
-        assert resource.provider, f"{resource.name} uses the default provider"
-        return self.by_urn[urns.provider_urn_of_reference(resource.provider)]
-
-    def custom_resources(self) -> Iterator[RecordedResource]:
-        for resource in self.run.resources:
-            if resource.custom and not resource.type.startswith("pulumi:"):
-                yield resource
-
-
 @pytest.fixture(scope="session")
 def org_run() -> Recorded:
-    return Recorded(run_stack("org"))
+    return run_org()
 
 
 @pytest.fixture(scope="session")

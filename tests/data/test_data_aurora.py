@@ -14,9 +14,8 @@ from data_plane_runs import (
     owned,
     provider_region,
     run,
+    stage_config,
 )
-from pcizone.config.loader import load_stack_config
-from pcizone.config.models import StageConfig
 
 CLUSTER = "aws:rds/cluster:Cluster"
 INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
@@ -24,15 +23,9 @@ PARAMS = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
 PROXY = "aws:rds/proxy:Proxy"
 
 
-def _config(stack: str) -> StageConfig:
-    _, config, _ = load_stack_config(stack)
-    assert isinstance(config, StageConfig)
-    return config
-
-
 @pytest.mark.parametrize("stack", STAGE_STACKS)
 def test_cluster_settings_come_from_the_config_and_are_all_explicit(stack: str) -> None:
-    recorded, config, out = run(stack), _config(stack), outputs(stack)
+    recorded, config, out = run(stack), stage_config(stack), outputs(stack)
     cluster = one(recorded.resources, CLUSTER, "database-primary-cluster")
     inputs = cluster.inputs
     assert inputs["engine"] == "aurora-postgresql"
@@ -62,7 +55,7 @@ def test_cluster_settings_come_from_the_config_and_are_all_explicit(stack: str) 
 
 @pytest.mark.parametrize("stack", STAGE_STACKS)
 def test_instances_are_private_with_encrypted_performance_insights(stack: str) -> None:
-    recorded, config, out = run(stack), _config(stack), outputs(stack)
+    recorded, config, out = run(stack), stage_config(stack), outputs(stack)
     home = [
         i
         for i in of_type(recorded.resources, INSTANCE)

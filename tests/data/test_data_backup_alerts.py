@@ -12,9 +12,8 @@ from data_plane_runs import (
     owned,
     provider_region,
     run,
+    stage_config,
 )
-from pcizone.config.loader import load_stack_config
-from pcizone.config.models import StageConfig
 
 PLAN = "aws:backup/plan:Plan"
 VAULT = "aws:backup/vault:Vault"
@@ -22,15 +21,9 @@ TOPIC = "aws:sns/topic:Topic"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
-def _config(stack: str) -> StageConfig:
-    _, config, _ = load_stack_config(stack)
-    assert isinstance(config, StageConfig)
-    return config
-
-
 @pytest.mark.parametrize("stack", STAGE_STACKS)
 def test_daily_backup_of_the_cluster_into_an_encrypted_vault(stack: str) -> None:
-    recorded, out, config = run(stack), outputs(stack), _config(stack)
+    recorded, out, config = run(stack), outputs(stack), stage_config(stack)
     vault = one(recorded.resources, VAULT, "backup-vault")
     assert vault.inputs["kmsKeyArn"] == out["keyArns"]["cardholderData"]
     (rule,) = one(recorded.resources, PLAN, "backup-plan").inputs["rules"]
@@ -63,7 +56,7 @@ def test_daily_backup_of_the_cluster_into_an_encrypted_vault(stack: str) -> None
 
 @pytest.mark.parametrize("stack", STAGE_STACKS)
 def test_alarm_topic_is_encrypted_tls_only_and_mails_the_config_addresses(stack: str) -> None:
-    recorded, out, config = run(stack), outputs(stack), _config(stack)
+    recorded, out, config = run(stack), outputs(stack), stage_config(stack)
     topic = one(recorded.resources, TOPIC, "alerts-topic")
     assert topic.inputs["kmsMasterKeyId"] == out["keyArns"]["queues"]
     assert out["alarmTopicArn"] == topic.outputs["arn"]
@@ -94,7 +87,7 @@ def test_aurora_cpu_alarm_notifies_the_topic(stack: str) -> None:
 
 
 def test_global_replica_lag_alarm_lives_in_the_dr_region_against_the_rpo() -> None:
-    recorded, out, config = run("prod"), outputs("prod"), _config("prod")
+    recorded, out, config = run("prod"), outputs("prod"), stage_config("prod")
     alarm = one(owned(recorded), ALARM, "alarm-aurora-global-lag")
     assert provider_region(recorded, alarm) == "eu-central-1"
     assert alarm.inputs["metricName"] == "AuroraGlobalDBReplicationLag"

@@ -2,57 +2,22 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
-from pcizone.offline import urns
-from pcizone.offline.model import RecordedResource, RecordedRun, unwrap
-from pcizone.offline.runner import run_stack
 
+# With --import-mode=importlib test folders are not on sys.path: add this one for the helper
+# (tests/baseline adds it too).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-class Recorded:
-    """Lookups over one recorded run; every lookup fails loudly when it finds the wrong count."""
-
-    def __init__(self, run: RecordedRun) -> None:
-        self.run = run
-        self.outputs: dict[str, Any] = unwrap(run.outputs)
-        self.by_urn = run.by_urn()
-
-    def all(self, type_: str) -> list[RecordedResource]:
-        return self.run.of_type(type_)
-
-    def one(self, type_: str, name: str) -> RecordedResource:
-        return self.run.named(name, type_)
-
-    def doc(self, resource: RecordedResource, prop: str = "policy") -> dict[str, Any]:
-        """A JSON-typed input (policy, content, assumeRolePolicy) parsed."""
-        value = resource.inputs[prop]
-        assert isinstance(value, str), f"{resource.name}.{prop} is not a JSON string: {value!r}"
-        parsed = json.loads(value)
-        assert isinstance(parsed, dict)
-        return parsed
-
-    def provider_of(self, resource: RecordedResource) -> RecordedResource:
-        assert resource.provider, f"{resource.name} uses the default provider"
-        return self.by_urn[urns.provider_urn_of_reference(resource.provider)]
-
-    def custom_resources(self) -> Iterator[RecordedResource]:
-        for resource in self.run.resources:
-            if resource.custom and not resource.type.startswith("pulumi:"):
-                yield resource
-
-
-def statements_by_sid(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    found = {s["Sid"]: s for s in document["Statement"]}
-    assert len(found) == len(document["Statement"]), "statements without a unique Sid"
-    return found
+from recorded_runs import Recorded, run_org, statements_by_sid
 
 
 @pytest.fixture(scope="session")
 def org() -> Recorded:
-    return Recorded(run_stack("org"))
+    return run_org()
 
 
 @pytest.fixture(scope="session")

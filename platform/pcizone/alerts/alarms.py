@@ -6,7 +6,7 @@ and is healthy; a global replica that stops reporting lag is not.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -29,111 +29,79 @@ class AlarmTarget:
 
 
 @dataclass(frozen=True)
-class _Metric:
+class _Kind:
+    """What one kind of alarm watches; the defaults fire on any datapoint above 0 in a minute."""
+
+    description: str
     namespace: str
     metric: str
-    dimensions: Mapping[str, pulumi.Input[str]]
     statistic: str
-    period: int
-    evaluation_periods: int
-    threshold: float
-    missing: str
+    threshold: float = 0
+    period: int = 60
+    evaluation_periods: int = 1
+    missing: str = "notBreaching"
 
 
 def _alarm(
-    target: AlarmTarget,
-    name: str,
-    description: str,
-    metric: _Metric,
-    data_class: DataClass,
+    target: AlarmTarget, name: str, kind: _Kind, dimensions: Mapping[str, pulumi.Input[str]]
 ) -> aws.cloudwatch.MetricAlarm:
     return aws.cloudwatch.MetricAlarm(
         f"alarm-{name}",
         name=target.naming.name(name, max_len=255),
-        alarm_description=description,
-        namespace=metric.namespace,
-        metric_name=metric.metric,
-        dimensions=dict(metric.dimensions),
-        statistic=metric.statistic,
-        period=metric.period,
-        evaluation_periods=metric.evaluation_periods,
-        datapoints_to_alarm=metric.evaluation_periods,
-        threshold=metric.threshold,
+        alarm_description=kind.description,
+        namespace=kind.namespace,
+        metric_name=kind.metric,
+        dimensions=dict(dimensions),
+        statistic=kind.statistic,
+        period=kind.period,
+        evaluation_periods=kind.evaluation_periods,
+        datapoints_to_alarm=kind.evaluation_periods,
+        threshold=kind.threshold,
         comparison_operator="GreaterThanThreshold",
-        treat_missing_data=metric.missing,
+        treat_missing_data=kind.missing,
         actions_enabled=True,
         alarm_actions=[target.topic_arn],
         ok_actions=[target.topic_arn],
-        tags=target.naming.tags(data_class, component="alerts"),
+        # Every alarm watches the payment path: queues, functions, API and database.
+        tags=target.naming.tags(DataClass.CARDHOLDER_DATA, component="alerts"),
         opts=target.placement.opts(target.parent),
     )
 
 
-def dlq_depth(
-    target: AlarmTarget, name: str, queue_name: pulumi.Input[str]
-) -> aws.cloudwatch.MetricAlarm:
-    return _alarm(
-        target,
-        name,
-        "A payment message reached the dead-letter queue: the auditor records it; a person"
-        " decides whether to redrive it.",
-        _Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_name},
-                "Maximum", 60, 1, 0, "notBreaching"),
-        DataClass.CARDHOLDER_DATA,
-    )  # fmt: skip
+# An alarm on one resource: (target, name, the value of the metric's one dimension).
+OneResourceAlarm = Callable[[AlarmTarget, str, pulumi.Input[str]], aws.cloudwatch.MetricAlarm]
 
 
-def dlq_arrivals(
-    target: AlarmTarget, name: str, queue_name: pulumi.Input[str]
-) -> aws.cloudwatch.MetricAlarm:
-    """The auditor drains the DLQ within seconds, so depth alone can miss an arrival."""
-    return _alarm(
-        target,
-        name,
-        "The DLQ auditor received dead-lettered payment messages (see the dead_letters table).",
-        _Metric("AWS/SQS", "NumberOfMessagesReceived", {"QueueName": queue_name},
-                "Sum", 60, 1, 0, "notBreaching"),
-        DataClass.CARDHOLDER_DATA,
-    )  # fmt: skip
+def _on_one(dimension: str, kind: _Kind) -> OneResourceAlarm:
+    return lambda target, name, value: _alarm(target, name, kind, {dimension: value})
 
 
-def function_errors(
-    target: AlarmTarget, name: str, function_name: pulumi.Input[str]
-) -> aws.cloudwatch.MetricAlarm:
-    return _alarm(
-        target,
-        name,
-        "The function raised or timed out (a failed batch is retried, then dead-lettered).",
-        _Metric("AWS/Lambda", "Errors", {"FunctionName": function_name},
-                "Sum", 60, 1, 0, "notBreaching"),
-        DataClass.CARDHOLDER_DATA,
-    )  # fmt: skip
+dlq_depth = _on_one("QueueName", _Kind(
+    "A payment message reached the dead-letter queue: the auditor records it; a person"
+    " decides whether to redrive it.",
+    "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
+))  # fmt: skip
+# The auditor drains the DLQ within seconds, so depth alone can miss an arrival.
+dlq_arrivals = _on_one("QueueName", _Kind(
+    "The DLQ auditor received dead-lettered payment messages (see the dead_letters table).",
+    "AWS/SQS", "NumberOfMessagesReceived", "Sum",
+))  # fmt: skip
+function_errors = _on_one("FunctionName", _Kind(
+    "The function raised or timed out (a failed batch is retried, then dead-lettered).",
+    "AWS/Lambda", "Errors", "Sum",
+))  # fmt: skip
+aurora_cpu = _on_one("DBClusterIdentifier", _Kind(
+    f"Aurora CPU stayed above {AURORA_CPU_PERCENT}% for 15 minutes.",
+    "AWS/RDS", "CPUUtilization", "Average", AURORA_CPU_PERCENT,
+    period=300, evaluation_periods=3, missing="missing",
+))  # fmt: skip
+_API_5XX = _Kind("The payments API answered with server errors.", "AWS/ApiGateway", "5xx", "Sum")
 
 
 def api_5xx(
     target: AlarmTarget, name: str, api_id: pulumi.Input[str], stage: str
 ) -> aws.cloudwatch.MetricAlarm:
-    return _alarm(
-        target,
-        name,
-        "The payments API answered with server errors.",
-        _Metric("AWS/ApiGateway", "5xx", {"ApiId": api_id, "Stage": stage},
-                "Sum", 60, 1, 0, "notBreaching"),
-        DataClass.CARDHOLDER_DATA,
-    )  # fmt: skip
-
-
-def aurora_cpu(
-    target: AlarmTarget, name: str, cluster_id: pulumi.Input[str]
-) -> aws.cloudwatch.MetricAlarm:
-    return _alarm(
-        target,
-        name,
-        f"Aurora CPU stayed above {AURORA_CPU_PERCENT}% for 15 minutes.",
-        _Metric("AWS/RDS", "CPUUtilization", {"DBClusterIdentifier": cluster_id},
-                "Average", 300, 3, AURORA_CPU_PERCENT, "missing"),
-        DataClass.CARDHOLDER_DATA,
-    )  # fmt: skip
+    return _alarm(target, name, _API_5XX, {"ApiId": api_id, "Stage": stage})
 
 
 def global_replica_lag(
@@ -143,12 +111,9 @@ def global_replica_lag(
 
     The metric is published in the secondary's region, so this alarm and its topic live there.
     """
-    return _alarm(
-        target,
-        name,
+    lag = _Kind(
         f"Aurora global replication lag exceeded the RPO target ({rpo_seconds:g} s).",
-        _Metric("AWS/RDS", "AuroraGlobalDBReplicationLag",
-                {"DBClusterIdentifier": secondary_cluster_id},
-                "Average", 60, 3, rpo_seconds * 1000, "breaching"),
-        DataClass.CARDHOLDER_DATA,
+        "AWS/RDS", "AuroraGlobalDBReplicationLag", "Average", rpo_seconds * 1000,
+        evaluation_periods=3, missing="breaching",
     )  # fmt: skip
+    return _alarm(target, name, lag, {"DBClusterIdentifier": secondary_cluster_id})

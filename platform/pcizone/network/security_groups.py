@@ -69,28 +69,24 @@ class SecurityGroups(pulumi.ComponentResource):
         }
         for path in PATHS:
             source, target = self.groups[path.source], self.groups[path.target]
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-{path.name}-out",
-                security_group_id=source.id,
-                referenced_security_group_id=target.id,
-                ip_protocol="tcp",
-                from_port=path.port,
-                to_port=path.port,
-                description=path.why,
-                tags=tags,
-                opts=placement.opts(self),
+            # Both ends of a path: the source's egress names the target, the target's ingress
+            # names the source.
+            ends = (
+                (aws.vpc.SecurityGroupEgressRule, "out", source, target),
+                (aws.vpc.SecurityGroupIngressRule, "in", target, source),
             )
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-{path.name}-in",
-                security_group_id=target.id,
-                referenced_security_group_id=source.id,
-                ip_protocol="tcp",
-                from_port=path.port,
-                to_port=path.port,
-                description=path.why,
-                tags=tags,
-                opts=placement.opts(self),
-            )
+            for rule_type, direction, group, peer in ends:
+                rule_type(
+                    f"{name}-{path.name}-{direction}",
+                    security_group_id=group.id,
+                    referenced_security_group_id=peer.id,
+                    ip_protocol="tcp",
+                    from_port=path.port,
+                    to_port=path.port,
+                    description=path.why,
+                    tags=tags,
+                    opts=placement.opts(self),
+                )
         self.lambda_group = self.groups["lambda"]
         self.proxy_group = self.groups["proxy"]
         self.database_group = self.groups["database"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from pulumi.runtime import rpc
@@ -32,6 +33,8 @@ class RecordingMonitor(MockMonitor):  # type: ignore[misc]
 
     def _ensure_thread_loop(self) -> None:
         """The SDK needs a loop on executor threads; make it here so close() can close it."""
+        if threading.current_thread() is threading.main_thread():
+            return
         policy = asyncio.get_event_loop_policy()
         try:
             policy.get_event_loop()
@@ -55,70 +58,62 @@ class RecordingMonitor(MockMonitor):  # type: ignore[misc]
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
         provider = self._provider_for(request)
-        if threading.current_thread() is not threading.main_thread():
-            self._ensure_thread_loop()
+        response = self._as_current(urn, super().RegisterResource, request)
+        self._record(urn, request, provider, read=False)
+        return response
+
+    def ReadResource(self, request: Any) -> Any:
+        """Reads (StackReference, Resource.get) are in the engine's graph too."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        response = self._as_current(urn, super().ReadResource, request)
+        self._record(urn, request, self._provider_for(request, custom=True), read=True)
+        return response
+
+    def Invoke(self, request: Any) -> Any:
+        self._ensure_thread_loop()
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
+
+    def _as_current(self, urn: str, call: Callable[[Any], Any], request: Any) -> Any:
+        """`call(request)` with `urn` as current_urn(), for the mocks it reaches."""
+        self._ensure_thread_loop()
         _current.urn = urn
         try:
-            response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+            return call(request)
         finally:
             _current.urn = None
+
+    def _record(self, urn: str, request: Any, provider: str | None, *, read: bool) -> None:
         registration = self.resources.get(urn)
+        property_dependencies: dict[str, tuple[str, ...]] = {}
+        outputs: dict[str, Any] = {}
+        if read:
+            # A read's state is the referenced data, not part of this stack's plan.
+            wire = request.properties
+        else:
+            wire = request.object
+            property_dependencies = {
+                key: tuple(sorted(set(deps.urns)))
+                for key, deps in request.propertyDependencies.items()
+            }
+            outputs = dict(registration.state) if registration else {}
         record = RecordedResource(
             urn=urn,
             type=request.type,
             name=request.name,
             parent=request.parent or None,
             provider=provider,
-            custom=bool(request.custom),
+            custom=read or bool(request.custom),
             dependencies=tuple(sorted(set(request.dependencies))),
-            property_dependencies={
-                key: tuple(sorted(set(deps.urns)))
-                for key, deps in request.propertyDependencies.items()
-            },
-            inputs=decode_struct(request.object),
-            wire=request.object,
-            outputs=dict(registration.state) if registration else {},
+            property_dependencies=property_dependencies,
+            inputs=decode_struct(wire),
+            wire=wire,
+            outputs=outputs,
             id=(registration.id or None) if registration else None,
         )
         with self._lock:
-            if urn in self.recorded:
+            if not read and urn in self.recorded:
                 raise ValueError(f"duplicate resource URN {urn}")
             self.recorded[urn] = record
-        return response
-
-    def ReadResource(self, request: Any) -> Any:
-        """Reads (StackReference, Resource.get) are in the engine's graph too."""
-        urn = self.make_urn(request.parent, request.type, request.name)
-        if threading.current_thread() is not threading.main_thread():
-            self._ensure_thread_loop()
-        _current.urn = urn
-        try:
-            response = super().ReadResource(request)  # type: ignore[no-untyped-call]
-        finally:
-            _current.urn = None
-        registration = self.resources.get(urn)
-        record = RecordedResource(
-            urn=urn,
-            type=request.type,
-            name=request.name,
-            parent=request.parent or None,
-            provider=self._provider_for(request, custom=True),
-            custom=True,
-            dependencies=tuple(sorted(set(request.dependencies))),
-            property_dependencies={},
-            inputs=decode_struct(request.properties),
-            wire=request.properties,
-            outputs={},  # a read's state is the referenced data, not part of this stack's plan
-            id=(registration.id or None) if registration else None,
-        )
-        with self._lock:
-            self.recorded[urn] = record
-        return response
-
-    def Invoke(self, request: Any) -> Any:
-        if threading.current_thread() is not threading.main_thread():
-            self._ensure_thread_loop()
-        return super().Invoke(request)  # type: ignore[no-untyped-call]
 
     def _provider_for(self, request: Any, *, custom: bool | None = None) -> str | None:
         is_custom = request.custom if custom is None else custom

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from pcizone.policy import aws_types as t
 from pcizone.policy import values
 from pcizone.policy.rules.s3 import PUBLIC_ACCESS_FLAGS
-from pcizone.policy.rules.select import whole_stack
-from pcizone.policy.spec import Level, Severity, StackKind, stack_policy
+from pcizone.policy.rules.select import whole_stack_policy
+from pcizone.policy.spec import Level, Severity, StackKind
 from pcizone.policy.views import Context, Resource, Stack
 
 UNSTATED_REGION = "(the provider's default region)"
@@ -36,14 +36,21 @@ def regions_without(stack: Stack, found: Callable[[Resource], bool], *types: str
     return [region for region in stack_regions(stack) if region not in covered]
 
 
-@stack_policy(
+def _exists(_r: Resource) -> bool:
+    return True
+
+
+def _true(prop: str) -> Callable[[Resource], bool]:
+    """Holds for a resource whose boolean `prop` is true."""
+    return lambda r: values.as_bool(r.props.get(prop)) is True
+
+
+@whole_stack_policy(
     "pci-account-s3-public-access-block",
     "Stage accounts block public access to S3 account-wide.",
     requirements=("1.3.1", "1.4.4", "7.2.1"),
     severity=Severity.CRITICAL,
     enforcement=Level.MANDATORY,
-    types=(t.STACK,),
-    subjects=whole_stack,
     kinds=(StackKind.STAGE,),
     remediation="Add an aws.s3.AccountPublicAccessBlock with all four flags True.",
 )
@@ -55,42 +62,32 @@ def account_s3_public_access_block(_s: Resource, stack: Stack, _ctx: Context) ->
     yield "no AccountPublicAccessBlock with all four flags true"
 
 
-@stack_policy(
+@whole_stack_policy(
     "pci-account-ebs-encryption",
     "Stage accounts encrypt every new EBS volume by default, in every region used.",
     requirements=("3.5.1",),
     severity=Severity.HIGH,
     enforcement=Level.MANDATORY,
     locked=True,
-    types=(t.STACK,),
-    subjects=whole_stack,
     kinds=(StackKind.STAGE,),
     remediation="Add an aws.ebs.EncryptionByDefault(enabled=True) per region.",
 )
 def account_ebs_encryption(_s: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
-    def enabled(r: Resource) -> bool:
-        return values.as_bool(r.props.get("enabled")) is True
-
-    for region in regions_without(stack, enabled, t.EBS_ENCRYPTION_BY_DEFAULT):
+    for region in regions_without(stack, _true("enabled"), t.EBS_ENCRYPTION_BY_DEFAULT):
         yield f"EBS encryption by default is not enabled in {region}"
 
 
-@stack_policy(
+@whole_stack_policy(
     "pci-account-guardduty",
     "Stage accounts run an enabled GuardDuty detector in every region used.",
     requirements=("11.5.1", "11.5.1.1", "10.4.1"),
     severity=Severity.HIGH,
     enforcement=Level.MANDATORY,
-    types=(t.STACK,),
-    subjects=whole_stack,
     kinds=(StackKind.STAGE,),
     remediation="Add an aws.guardduty.Detector(enable=True) per region.",
 )
 def account_guardduty(_s: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
-    def enabled(r: Resource) -> bool:
-        return values.as_bool(r.props.get("enable")) is True
-
-    for region in regions_without(stack, enabled, t.GUARDDUTY_DETECTOR):
+    for region in regions_without(stack, _true("enable"), t.GUARDDUTY_DETECTOR):
         yield f"no enabled GuardDuty detector in {region}"
 
 
@@ -99,14 +96,12 @@ def _is_pci_standard(r: Resource) -> bool:
     return "/pci-dss/" in arn
 
 
-@stack_policy(
+@whole_stack_policy(
     "pci-account-securityhub-pci",
     "Stage accounts enable Security Hub with the PCI DSS standard in every region used.",
     requirements=("10.4.1", "10.4.2", "10.7.1", "A3.3.1"),
     severity=Severity.HIGH,
     enforcement=Level.MANDATORY,
-    types=(t.STACK,),
-    subjects=whole_stack,
     kinds=(StackKind.STAGE,),
     remediation=(
         "Add an aws.securityhub.Account and a StandardsSubscription to "
@@ -114,20 +109,18 @@ def _is_pci_standard(r: Resource) -> bool:
     ),
 )
 def account_securityhub_pci(_s: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
-    for region in regions_without(stack, lambda _r: True, t.SECURITYHUB_ACCOUNT):
+    for region in regions_without(stack, _exists, t.SECURITYHUB_ACCOUNT):
         yield f"Security Hub is not enabled in {region}"
     for region in regions_without(stack, _is_pci_standard, t.SECURITYHUB_STANDARDS):
         yield f"no subscription to the PCI DSS standard in {region}"
 
 
-@stack_policy(
+@whole_stack_policy(
     "pci-account-config",
     "Stage accounts record every supported resource with AWS Config in every region used.",
     requirements=("10.2.1", "11.5.2"),
     severity=Severity.HIGH,
     enforcement=Level.MANDATORY,
-    types=(t.STACK,),
-    subjects=whole_stack,
     kinds=(StackKind.STAGE,),
     remediation=(
         "Add an aws.cfg.Recorder (recording_group all_supported=True), a DeliveryChannel and "
@@ -138,28 +131,23 @@ def account_config(_s: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
     def records_all(r: Resource) -> bool:
         return values.as_bool(values.get(r.props.get("recordingGroup"), "allSupported")) is True
 
-    def enabled(r: Resource) -> bool:
-        return values.as_bool(r.props.get("isEnabled")) is True
-
     for region in regions_without(stack, records_all, t.CONFIG_RECORDER):
         yield f"no Config recorder recording all supported resources in {region}"
-    for region in regions_without(stack, lambda _r: True, t.CONFIG_DELIVERY_CHANNEL):
+    for region in regions_without(stack, _exists, t.CONFIG_DELIVERY_CHANNEL):
         yield f"no Config delivery channel in {region}"
-    for region in regions_without(stack, enabled, t.CONFIG_RECORDER_STATUS):
+    for region in regions_without(stack, _true("isEnabled"), t.CONFIG_RECORDER_STATUS):
         yield f"no enabled Config recorder status in {region}"
 
 
-@stack_policy(
+@whole_stack_policy(
     "pci-account-access-analyzer",
     "Stage accounts run IAM Access Analyzer in every region used.",
     requirements=("7.2.1", "7.2.5"),
     severity=Severity.MEDIUM,
     enforcement=Level.MANDATORY,
-    types=(t.STACK,),
-    subjects=whole_stack,
     kinds=(StackKind.STAGE,),
     remediation="Add an aws.accessanalyzer.Analyzer per region.",
 )
 def account_access_analyzer(_s: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
-    for region in regions_without(stack, lambda _r: True, t.ACCESS_ANALYZER):
+    for region in regions_without(stack, _exists, t.ACCESS_ANALYZER):
         yield f"no IAM Access Analyzer in {region}"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from pcizone.policy import aws_types as t
 from pcizone.policy import values
+from pcizone.policy.checks import flags_true
 from pcizone.policy.spec import Level, NotApplicable, Severity, resource_policy, stack_policy
 from pcizone.policy.views import Context, Resource, Stack
 
@@ -30,8 +31,7 @@ LOG_EXPORTS = {"aurora-postgresql": "postgresql", "aurora-mysql": "audit"}
     remediation="Set storage_encrypted=True and kms_key_id to the stack's data key ARN.",
 )
 def aurora_storage_cmk(cluster: Resource, _ctx: Context) -> Iterator[str]:
-    if values.as_bool(cluster.props.get("storageEncrypted")) is not True:
-        yield "storageEncrypted is not true"
+    yield from flags_true(cluster, "storageEncrypted")
     if values.as_str(cluster.props.get("kmsKeyId")) is None:
         yield "kmsKeyId is not set (storage would use the AWS managed key)"
 
@@ -46,8 +46,7 @@ def aurora_storage_cmk(cluster: Resource, _ctx: Context) -> Iterator[str]:
     remediation="Set iam_database_authentication_enabled=True.",
 )
 def aurora_iam_auth(cluster: Resource, _ctx: Context) -> Iterator[str]:
-    if values.as_bool(cluster.props.get("iamDatabaseAuthenticationEnabled")) is not True:
-        yield "iamDatabaseAuthenticationEnabled is not true"
+    yield from flags_true(cluster, "iamDatabaseAuthenticationEnabled")
 
 
 @resource_policy(
@@ -95,8 +94,7 @@ def aurora_backup_retention(cluster: Resource, ctx: Context) -> Iterator[str]:
 def aurora_deletion_protection(cluster: Resource, ctx: Context) -> Iterator[str]:
     if not ctx.is_prod(cluster):
         raise NotApplicable(f"deletion protection is required in prod, not {ctx.stage_of(cluster)}")
-    if values.as_bool(cluster.props.get("deletionProtection")) is not True:
-        yield "deletionProtection is not true"
+    yield from flags_true(cluster, "deletionProtection")
 
 
 @resource_policy(
@@ -200,5 +198,4 @@ def aurora_backup_plan(cluster: Resource, stack: Stack, _ctx: Context) -> Iterat
     remediation="Set require_tls=True.",
 )
 def rds_proxy_tls(proxy: Resource, _ctx: Context) -> Iterator[str]:
-    if values.as_bool(proxy.props.get("requireTls")) is not True:
-        yield "requireTls is not true"
+    yield from flags_true(proxy, "requireTls")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pcizone.policy import aws_types as t
-from pcizone.policy import values
+from pcizone.policy.checks import strings_set
 from pcizone.policy.spec import Level, Severity, resource_policy
 from pcizone.policy.views import Context, Resource
 
@@ -21,5 +21,4 @@ from pcizone.policy.views import Context, Resource
     remediation="Set kms_key_arn to the stack's backup key ARN.",
 )
 def backup_vault_kms(vault: Resource, _ctx: Context) -> Iterator[str]:
-    if values.as_str(vault.props.get("kmsKeyArn")) is None:
-        yield "kmsKeyArn is not set"
+    yield from strings_set(vault, "kmsKeyArn")

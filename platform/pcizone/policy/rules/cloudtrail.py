@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from pcizone.policy import aws_types as t
 from pcizone.policy import values
-from pcizone.policy.rules.select import whole_stack
-from pcizone.policy.spec import Level, Severity, StackKind, resource_policy, stack_policy
+from pcizone.policy.checks import flags_true, strings_set
+from pcizone.policy.rules.select import whole_stack_policy
+from pcizone.policy.spec import Level, Severity, StackKind, resource_policy
 from pcizone.policy.views import Context, Resource, Stack
 
 
@@ -21,10 +22,7 @@ from pcizone.policy.views import Context, Resource, Stack
     remediation="Set is_multi_region_trail=True and include_global_service_events=True.",
 )
 def trail_multi_region(trail: Resource, _ctx: Context) -> Iterator[str]:
-    if values.as_bool(trail.props.get("isMultiRegionTrail")) is not True:
-        yield "isMultiRegionTrail is not true"
-    if values.as_bool(trail.props.get("includeGlobalServiceEvents")) is not True:
-        yield "includeGlobalServiceEvents is not true"
+    yield from flags_true(trail, "isMultiRegionTrail", "includeGlobalServiceEvents")
 
 
 @resource_policy(
@@ -37,8 +35,7 @@ def trail_multi_region(trail: Resource, _ctx: Context) -> Iterator[str]:
     remediation="Set enable_log_file_validation=True.",
 )
 def trail_log_validation(trail: Resource, _ctx: Context) -> Iterator[str]:
-    if values.as_bool(trail.props.get("enableLogFileValidation")) is not True:
-        yield "enableLogFileValidation is not true"
+    yield from flags_true(trail, "enableLogFileValidation")
 
 
 @resource_policy(
@@ -52,8 +49,7 @@ def trail_log_validation(trail: Resource, _ctx: Context) -> Iterator[str]:
     remediation="Set kms_key_id to the log archive key ARN.",
 )
 def trail_kms(trail: Resource, _ctx: Context) -> Iterator[str]:
-    if values.as_str(trail.props.get("kmsKeyId")) is None:
-        yield "kmsKeyId is not set"
+    yield from strings_set(trail, "kmsKeyId")
 
 
 @resource_policy(
@@ -66,20 +62,15 @@ def trail_kms(trail: Resource, _ctx: Context) -> Iterator[str]:
     remediation="Set cloud_watch_logs_group_arn (with ':*') and cloud_watch_logs_role_arn.",
 )
 def trail_cloudwatch(trail: Resource, _ctx: Context) -> Iterator[str]:
-    if values.as_str(trail.props.get("cloudWatchLogsGroupArn")) is None:
-        yield "cloudWatchLogsGroupArn is not set"
-    if values.as_str(trail.props.get("cloudWatchLogsRoleArn")) is None:
-        yield "cloudWatchLogsRoleArn is not set"
+    yield from strings_set(trail, "cloudWatchLogsGroupArn", "cloudWatchLogsRoleArn")
 
 
-@stack_policy(
+@whole_stack_policy(
     "pci-org-trail",
     "The org stack declares an organization trail that logs every account of the organization.",
     requirements=("10.2.1", "10.2.1.2", "A3.3.1"),
     severity=Severity.CRITICAL,
     enforcement=Level.MANDATORY,
-    types=(t.STACK,),
-    subjects=whole_stack,
     kinds=(StackKind.ORG,),
     remediation="Declare an aws.cloudtrail.Trail with is_organization_trail=True in the org stack.",
 )

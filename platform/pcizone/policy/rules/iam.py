@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pcizone.policy import aws_types as t
 from pcizone.policy import documents, values
@@ -48,6 +48,17 @@ def _statements(resource: Resource) -> Iterator[tuple[str, documents.Statement]]
             yield f"{where} statement {number}", statement
 
 
+def _judge_statements(
+    resource: Resource, judge: Callable[[str, documents.Statement], Iterator[str]]
+) -> Iterator[str]:
+    """`judge`'s messages for each statement; a document that does not parse ends the check."""
+    try:
+        for where, statement in _statements(resource):
+            yield from judge(where, statement)
+    except values.DocumentError as exc:
+        yield str(exc)
+
+
 @resource_policy(
     "pci-iam-no-wildcard-action",
     "Identity policies never allow the `*` action or use Allow with NotAction.",
@@ -58,16 +69,15 @@ def _statements(resource: Resource) -> Iterator[tuple[str, documents.Statement]]
     remediation="List the actions the principal needs instead of `*`.",
 )
 def iam_no_wildcard_action(resource: Resource, _ctx: Context) -> Iterator[str]:
-    try:
-        for where, statement in _statements(resource):
-            if not statement.allows:
-                continue
-            if statement.not_actions is not None:
-                yield f"{where} allows NotAction, which grants every other action"
-            elif any(a in ("*", "*:*") for a in statement.actions):
-                yield f"{where} allows Action '*'"
-    except values.DocumentError as exc:
-        yield str(exc)
+    def judge(where: str, statement: documents.Statement) -> Iterator[str]:
+        if not statement.allows:
+            return
+        if statement.not_actions is not None:
+            yield f"{where} allows NotAction, which grants every other action"
+        elif any(a in ("*", "*:*") for a in statement.actions):
+            yield f"{where} allows Action '*'"
+
+    yield from _judge_statements(resource, judge)
 
 
 @resource_policy(
@@ -81,13 +91,12 @@ def iam_no_wildcard_action(resource: Resource, _ctx: Context) -> Iterator[str]:
     remediation="Name the key ARNs the principal may decrypt with in Resource.",
 )
 def iam_no_kms_decrypt_star(resource: Resource, _ctx: Context) -> Iterator[str]:
-    try:
-        for where, statement in _statements(resource):
-            every_key = statement.not_resources is not None or "*" in statement.resources
-            if statement.allows and statement.covers_action("kms:Decrypt") and every_key:
-                yield f"{where} allows kms:Decrypt on every key"
-    except values.DocumentError as exc:
-        yield str(exc)
+    def judge(where: str, statement: documents.Statement) -> Iterator[str]:
+        every_key = statement.not_resources is not None or "*" in statement.resources
+        if statement.allows and statement.covers_action("kms:Decrypt") and every_key:
+            yield f"{where} allows kms:Decrypt on every key"
+
+    yield from _judge_statements(resource, judge)
 
 
 def _managed_arns(resource: Resource) -> list[str]:

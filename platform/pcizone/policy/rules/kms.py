@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from pcizone.core.naming import TAG_PRINCIPAL_TYPE, DataClass, PrincipalType
 from pcizone.policy import aws_types as t
 from pcizone.policy import documents, values
+from pcizone.policy.checks import flags_true, policy_documents, statement_found
 from pcizone.policy.spec import (
     Level,
     NotApplicable,
@@ -35,8 +36,7 @@ def kms_rotation(key: Resource, _ctx: Context) -> Iterator[str]:
     spec = values.as_str(key.props.get("customerMasterKeySpec")) or "SYMMETRIC_DEFAULT"
     if spec != "SYMMETRIC_DEFAULT":
         raise NotApplicable(f"{spec} keys cannot rotate automatically")
-    if values.as_bool(key.props.get("enableKeyRotation")) is not True:
-        yield "enableKeyRotation is not true"
+    yield from flags_true(key, "enableKeyRotation")
     period = values.as_number(key.props.get("rotationPeriodInDays"))
     if period is not None and period > MAX_ROTATION_PERIOD_DAYS:
         yield f"rotationPeriodInDays is {values.fmt_number(period)}, above 365"
@@ -64,23 +64,17 @@ def _cardholder_keys(stack: Stack, _ctx: Context) -> Sequence[Resource]:
     return [k for k in keys if k.may_hold(DataClass.CARDHOLDER_DATA)]
 
 
-def _key_policies(key: Resource, stack: Stack) -> list[tuple[str, object]]:
-    """(where, document) for the key's own policy and every KeyPolicy resource naming it."""
-    found: list[tuple[str, object]] = []
-    if key.props.get("policy") is not None:
-        found.append(("policy", key.props.get("policy")))
-    for attached in stack.referrers(key, (t.KMS_KEY_POLICY,), "keyId", "keyId"):
-        found.append((f"KeyPolicy {attached.name}", attached.props.get("policy")))
-    return found
-
-
-def _denies_humans_decrypt(statement: documents.Statement) -> bool:
+def _denies_human_decrypt(statement: documents.Statement) -> bool:
     if not (statement.denies and statement.applies_to_everyone()):
         return False
     if not statement.covers_action("kms:Decrypt"):
         return False
     tested = statement.condition_values("String", HUMAN_TAG_CONDITION_KEY)
     return PrincipalType.HUMAN.value in [v.lower() for v in tested]
+
+
+def _any_denies_human_decrypt(statements: list[documents.Statement]) -> bool:
+    return any(_denies_human_decrypt(s) for s in statements)
 
 
 @stack_policy(
@@ -99,18 +93,10 @@ def _denies_humans_decrypt(statement: documents.Statement) -> bool:
     ),
 )
 def kms_no_human_decrypt(key: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
-    policies = _key_policies(key, stack)
+    policies = policy_documents(key, stack, t.KMS_KEY_POLICY, "keyId", "keyId")
     if not policies:
         yield "the key has no key policy, so any IAM principal of the account may be allowed to decrypt"
-        return
-    for where, document in policies:
-        try:
-            statements = documents.parse_statements(document, where)
-        except values.DocumentError as exc:
-            yield str(exc)
-            continue
-        if any(_denies_humans_decrypt(s) for s in statements):
-            return
-    human_roles = [r.name for r in stack.of_type(t.IAM_ROLE) if r.is_human_principal]
-    named = f" (human roles in this stack: {', '.join(sorted(human_roles))})" if human_roles else ""
-    yield f"no key policy statement denies kms:Decrypt to principals tagged human{named}"
+    elif not (yield from statement_found(policies, _any_denies_human_decrypt)):
+        humans = [r.name for r in stack.of_type(t.IAM_ROLE) if r.is_human_principal]
+        named = f" (human roles in this stack: {', '.join(sorted(humans))})" if humans else ""
+        yield f"no key policy statement denies kms:Decrypt to principals tagged human{named}"

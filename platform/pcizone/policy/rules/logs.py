@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from pcizone.policy import aws_types as t
 from pcizone.policy import values
+from pcizone.policy.checks import strings_set
 from pcizone.policy.spec import Level, Severity, resource_policy
 from pcizone.policy.views import Context, Resource
 
@@ -23,8 +24,7 @@ MIN_RETENTION_DAYS = 365
     remediation="Set kms_key_id to the stack's logs key ARN.",
 )
 def logs_kms(group: Resource, _ctx: Context) -> Iterator[str]:
-    if values.as_str(group.props.get("kmsKeyId")) is None:
-        yield "kmsKeyId is not set"
+    yield from strings_set(group, "kmsKeyId")
 
 
 @resource_policy(

@@ -6,11 +6,12 @@ these are stack policies: a bucket passes when a companion in the same stack con
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 
 from pcizone.core.naming import DataClass
 from pcizone.policy import aws_types as t
-from pcizone.policy import documents, values
+from pcizone.policy import values
+from pcizone.policy.checks import statement_found, tls_only, type_name
 from pcizone.policy.rules.select import trail_buckets
 from pcizone.policy.spec import Level, Severity, stack_policy
 from pcizone.policy.views import Context, Resource, Stack
@@ -29,6 +30,16 @@ PUBLIC_ACCESS_FLAGS = (
 def companions(bucket: Resource, stack: Stack, type_: str) -> list[Resource]:
     """The `type_` resources in the stack that configure `bucket`."""
     return stack.referrers(bucket, (type_,), "bucket", "bucket")
+
+
+def required_companions(
+    bucket: Resource, stack: Stack, type_: str
+) -> Generator[str, None, list[Resource]]:
+    """`companions`, yielding `no <type> names this bucket` when there are none."""
+    found = companions(bucket, stack, type_)
+    if not found:
+        yield f"no {type_name(type_)} names this bucket"
+    return found
 
 
 def is_access_log_target(bucket: Resource, stack: Stack) -> bool:
@@ -51,9 +62,8 @@ def is_access_log_target(bucket: Resource, stack: Stack) -> bool:
     ),
 )
 def s3_sse_kms(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
-    configs = companions(bucket, stack, t.S3_BUCKET_SSE)
+    configs = yield from required_companions(bucket, stack, t.S3_BUCKET_SSE)
     if not configs:
-        yield "no BucketServerSideEncryptionConfiguration names this bucket"
         return
     log_target = is_access_log_target(bucket, stack)
     for config in configs:
@@ -78,19 +88,12 @@ def s3_sse_kms(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
     remediation="Add an aws.s3.BucketPublicAccessBlock with all four flags True.",
 )
 def s3_public_access_block(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
-    blocks = companions(bucket, stack, t.S3_BUCKET_PUBLIC_ACCESS_BLOCK)
-    if not blocks:
-        yield "no BucketPublicAccessBlock names this bucket"
-        return
+    blocks = yield from required_companions(bucket, stack, t.S3_BUCKET_PUBLIC_ACCESS_BLOCK)
     for block in blocks:
         off = [f for f in PUBLIC_ACCESS_FLAGS if values.as_bool(block.props.get(f)) is not True]
         if not off:
             return
         yield f"BucketPublicAccessBlock {block.name}: {', '.join(off)} not true"
-
-
-def _bucket_policies(bucket: Resource, stack: Stack) -> list[Resource]:
-    return companions(bucket, stack, t.S3_BUCKET_POLICY)
 
 
 @stack_policy(
@@ -107,19 +110,10 @@ def _bucket_policies(bucket: Resource, stack: Stack) -> list[Resource]:
     ),
 )
 def s3_tls_only(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
-    policies = _bucket_policies(bucket, stack)
-    if not policies:
-        yield "no BucketPolicy names this bucket"
-        return
-    for policy in policies:
-        try:
-            statements = documents.parse_statements(policy.props.get("policy"), policy.name)
-        except values.DocumentError as exc:
-            yield str(exc)
-            continue
-        if documents.denies_insecure_transport(statements, "s3"):
-            return
-    yield "no bucket policy statement denies requests without aws:SecureTransport"
+    policies = yield from required_companions(bucket, stack, t.S3_BUCKET_POLICY)
+    found = ((p.name, p.props.get("policy")) for p in policies)
+    if policies and not (yield from statement_found(found, tls_only("s3"))):
+        yield "no bucket policy statement denies requests without aws:SecureTransport"
 
 
 def _data_and_log_buckets(stack: Stack, ctx: Context) -> Sequence[Resource]:

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 
 from pcizone.policy import aws_types as t
 from pcizone.policy import values
+from pcizone.policy.checks import customer_managed_key
 from pcizone.policy.spec import Level, Severity, resource_policy, stack_policy
 from pcizone.policy.views import Context, Resource, Stack
 
@@ -30,11 +31,12 @@ RUNBOOK_MARKER = "docs/runbooks/"
     remediation="Set kms_key_id to the stack's secrets key ARN.",
 )
 def secret_cmk(secret: Resource, _ctx: Context) -> Iterator[str]:
-    key = values.as_str(secret.props.get("kmsKeyId"))
-    if key is None:
-        yield "kmsKeyId is not set, so the secret uses the AWS managed key"
-    elif key == AWS_MANAGED_KEY:
-        yield "kmsKeyId is the AWS managed key alias/aws/secretsmanager"
+    yield from customer_managed_key(
+        "kmsKeyId",
+        secret.props.get("kmsKeyId"),
+        AWS_MANAGED_KEY,
+        unset_detail=", so the secret uses the AWS managed key",
+    )
 
 
 @stack_policy(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pcizone.policy import aws_types as t
-from pcizone.policy import values
+from pcizone.policy.checks import customer_managed_key
 from pcizone.policy.spec import Level, Severity, resource_policy
 from pcizone.policy.views import Context, Resource
 
@@ -23,8 +23,6 @@ AWS_MANAGED_KEY = "alias/aws/sns"
     remediation="Set kms_master_key_id to a customer managed key that CloudWatch may use.",
 )
 def sns_kms(topic: Resource, _ctx: Context) -> Iterator[str]:
-    key = values.as_str(topic.props.get("kmsMasterKeyId"))
-    if key is None:
-        yield "kmsMasterKeyId is not set"
-    elif key == AWS_MANAGED_KEY:
-        yield "kmsMasterKeyId is the AWS managed key alias/aws/sns"
+    yield from customer_managed_key(
+        "kmsMasterKeyId", topic.props.get("kmsMasterKeyId"), AWS_MANAGED_KEY
+    )

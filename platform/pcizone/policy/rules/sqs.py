@@ -7,10 +7,15 @@ redrive allow policy); every other queue is a source queue and must redrive.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from pcizone.policy import aws_types as t
-from pcizone.policy import documents, values
+from pcizone.policy import values
+from pcizone.policy.checks import (
+    customer_managed_key,
+    policy_documents,
+    statement_found,
+    tls_only,
+)
 from pcizone.policy.rules.queue_graph import (
     consumed_queues,
     dead_letter_queues,
@@ -36,13 +41,10 @@ MAX_RECEIVE_COUNT_LIMIT = 1000
     remediation="Set kms_master_key_id to the stack's queue key ARN (not alias/aws/sqs).",
 )
 def sqs_sse_kms_cmk(queue: Resource, _ctx: Context) -> Iterator[str]:
-    key = values.as_str(queue.props.get("kmsMasterKeyId"))
+    key = queue.props.get("kmsMasterKeyId")
     if values.as_bool(queue.props.get("sqsManagedSseEnabled")) is True:
         yield "sqsManagedSseEnabled is true (SSE-SQS is not a customer managed key)"
-    if key is None:
-        yield "kmsMasterKeyId is not set"
-    elif key == AWS_MANAGED_SQS_KEY:
-        yield "kmsMasterKeyId is the AWS managed key alias/aws/sqs"
+    yield from customer_managed_key("kmsMasterKeyId", key, AWS_MANAGED_SQS_KEY)
 
 
 def _source_queues(stack: Stack, _ctx: Context) -> Sequence[Resource]:
@@ -79,15 +81,6 @@ def sqs_redrive(queue: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
             yield f"{where} has no maxReceiveCount between 1 and {MAX_RECEIVE_COUNT_LIMIT}"
 
 
-def queue_policies(queue: Resource, stack: Stack) -> list[tuple[str, Any]]:
-    found: list[tuple[str, Any]] = []
-    if queue.props.get("policy") is not None:
-        found.append(("policy", queue.props.get("policy")))
-    for policy in stack.referrers(queue, (t.SQS_QUEUE_POLICY,), "queueUrl", "url"):
-        found.append((f"QueuePolicy {policy.name}", policy.props.get("policy")))
-    return found
-
-
 @stack_policy(
     "pci-sqs-tls-only",
     "SQS queue policies deny every request that does not use TLS.",
@@ -102,19 +95,11 @@ def queue_policies(queue: Resource, stack: Stack) -> list[tuple[str, Any]]:
     ),
 )
 def sqs_tls_only(queue: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
-    policies = queue_policies(queue, stack)
+    policies = policy_documents(queue, stack, t.SQS_QUEUE_POLICY, "queueUrl", "url")
     if not policies:
         yield "no queue policy names this queue"
-        return
-    for where, document in policies:
-        try:
-            statements = documents.parse_statements(document, where)
-        except values.DocumentError as exc:
-            yield str(exc)
-            continue
-        if documents.denies_insecure_transport(statements, "sqs"):
-            return
-    yield "no queue policy statement denies requests without aws:SecureTransport"
+    elif not (yield from statement_found(policies, tls_only("sqs"))):
+        yield "no queue policy statement denies requests without aws:SecureTransport"
 
 
 def _queues_with_dlq(stack: Stack, _ctx: Context) -> Sequence[Resource]:

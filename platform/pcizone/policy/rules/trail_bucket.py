@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from pcizone.policy import aws_types as t
 from pcizone.policy import values
-from pcizone.policy.rules.s3 import companions
+from pcizone.policy.rules.s3 import companions, required_companions
 from pcizone.policy.rules.select import trail_buckets
 from pcizone.policy.spec import Level, Severity, stack_policy
 from pcizone.policy.views import Context, Resource, Stack
@@ -34,9 +34,8 @@ LOCK_MODES = ("COMPLIANCE", "GOVERNANCE")
 def trail_bucket_object_lock(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
     if values.as_bool(bucket.props.get("objectLockEnabled")) is not True:
         yield "objectLockEnabled is not true on the bucket"
-    configs = companions(bucket, stack, t.S3_BUCKET_OBJECT_LOCK)
+    configs = yield from required_companions(bucket, stack, t.S3_BUCKET_OBJECT_LOCK)
     if not configs:
-        yield "no BucketObjectLockConfiguration names this bucket"
         return
     for config in configs:
         retention = values.get(config.props.get("rule"), "defaultRetention")
@@ -94,9 +93,8 @@ def _short_expirations(rule: object) -> list[str]:
     ),
 )
 def trail_bucket_lifecycle(bucket: Resource, stack: Stack, _ctx: Context) -> Iterator[str]:
-    configs = companions(bucket, stack, t.S3_BUCKET_LIFECYCLE)
+    configs = yield from required_companions(bucket, stack, t.S3_BUCKET_LIFECYCLE)
     if not configs:
-        yield "no BucketLifecycleConfiguration names this bucket"
         return
     enabled = 0
     for config in configs:
