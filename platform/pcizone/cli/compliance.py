@@ -13,7 +13,7 @@ from typing import Any
 from rich.text import Text
 
 from pcizone.cli.console import console
-from pcizone.errors import EXIT_FAILED, EXIT_OK
+from pcizone.errors import EXIT_FAILED, EXIT_OK, UserError
 
 DEFAULT_OUT = Path("reports") / "compliance"
 
@@ -41,13 +41,14 @@ def run(args: argparse.Namespace) -> int:
     from pcizone.config.loader import find_repo_root, list_stacks
     from pcizone.offline.model import RecordedRun
     from pcizone.offline.runner import run_stack
-    from pcizone.policy.enforcement import read_overrides
     from pcizone.policy.evaluate import evaluate_run
     from pcizone.policy.report import build_report
     from pcizone.policy.report_files import write_reports
 
     # Bad input fails before any stack runs or any file is written.
-    overrides = read_overrides(args.policy_config) if args.policy_config else None
+    overrides = _read_policy_config(args.policy_config)
+    if args.out.exists() and not args.out.is_dir():
+        raise UserError(f"--out {args.out}: is a file; give a folder for the reports")
     root = find_repo_root()
     stacks = list_stacks(root) if args.all else [args.stack]
     out = console()
@@ -69,5 +70,22 @@ def run(args: argparse.Namespace) -> int:
         )
         out.print(line)
     for path in write_reports(reports, args.out):
-        out.print(f"wrote {path}")
+        out.print(f"wrote {path}", markup=False)
     return EXIT_OK if all(r["passed"] for r in reports) else EXIT_FAILED
+
+
+def _read_policy_config(path: Path | None) -> dict[str, Any] | None:
+    """read_overrides reports a missing file and bad JSON itself; a folder, an unreadable file
+    or non-UTF-8 bytes would reach the user as a traceback."""
+    from pcizone.policy.enforcement import read_overrides
+
+    if path is None:
+        return None
+    if path.is_dir():
+        raise UserError(f"--policy-config {path}: is a directory, not a JSON file")
+    try:
+        return read_overrides(path)
+    except UnicodeDecodeError:
+        raise UserError(f"--policy-config {path}: not UTF-8 text (expected JSON)") from None
+    except OSError as exc:
+        raise UserError(f"--policy-config {path}: cannot be read: {exc.strerror or exc}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from rich.console import Console
+from rich.markup import escape
 
 
 @cache
@@ -15,3 +16,9 @@ def console() -> Console:
 @cache
 def error_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_error(message: str) -> None:
+    """`error: message` on stderr; the message is text, never markup (it quotes config values
+    such as '[/]' that would otherwise be parsed, or raise)."""
+    error_console().print(f"[bold red]error:[/] {escape(message)}", highlight=False)

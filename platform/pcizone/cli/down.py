@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     paths = LocalPaths(args.state_dir) if args.state_dir else LocalPaths.for_repo(find_repo_root())
     removed = remove_local_cloud(paths)
     if removed:
-        console().print(f"removed the local cloud in {paths.root}")
+        console().print(f"removed the local cloud in {paths.root}", markup=False)
     else:
-        console().print(f"no local cloud in {paths.root}: nothing to remove")
+        console().print(f"no local cloud in {paths.root}: nothing to remove", markup=False)
     return EXIT_OK

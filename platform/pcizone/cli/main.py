@@ -45,11 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except UserError as exc:
-        from pcizone.cli.console import error_console
+        from pcizone.cli.console import print_error
 
-        error_console().print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        print_error(exc.message)
         return exc.exit_code
     except KeyboardInterrupt:
+        from pcizone.cli.console import print_error
+
+        print_error("interrupted")
         return 130
     return code
 

@@ -9,7 +9,7 @@ from typing import Any
 from pcizone.cli.console import console
 from pcizone.cli.policy_bridge import evaluate_and_print
 from pcizone.offline.diff import diff_plans
-from pcizone.offline.plan_io import read_plan, write_plan
+from pcizone.offline.plan_io import check_plan_target, read_plan, write_plan
 from pcizone.offline.render import diff_table, print_run
 from pcizone.offline.runner import run_stack
 
@@ -24,8 +24,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # Read the baseline first: a bad --against file fails before any work is done.
+    # Check the files first: a bad --against or --json fails before any work is done.
     baseline = read_plan(args.against) if args.against else None
+    if args.json:
+        check_plan_target(args.json)
     recorded = run_stack(args.stack)
     plan = recorded.to_plan()
     out = console()
@@ -35,5 +37,5 @@ def run(args: argparse.Namespace) -> int:
         out.print(diff_table(diff_plans(baseline, plan)))
     if args.json:
         write_plan(plan, args.json)
-        out.print(f"plan written to {args.json}")
+        out.print(f"plan written to {args.json}", markup=False)
     return evaluate_and_print(recorded, out)

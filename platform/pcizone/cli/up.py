@@ -14,6 +14,8 @@ from pcizone.cli.console import console, error_console
 from pcizone.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError
 from pcizone.local.paths import LocalPaths
 
+EXIT_INTERRUPTED = 130
+
 if TYPE_CHECKING:
     from pcizone.local.orchestrator import UpReport
     from pcizone.local.runtime import LocalRuntime
@@ -66,7 +68,10 @@ def run(args: argparse.Namespace) -> int:
     from pcizone.local.orchestrator import UpRequest, run_up
     from pcizone.local.progress import ConsoleProgress
     from pcizone.local.summary import print_summary
+    from pcizone.local.teardown import refuse_foreign_folder
 
+    if args.state_dir is not None:
+        refuse_foreign_folder(LocalPaths(args.state_dir))
     request = UpRequest(
         stack=args.stack,
         repo_root=find_repo_root(),
@@ -79,6 +84,13 @@ def run(args: argparse.Namespace) -> int:
             report = run_up(request, progress)
         except UserError:
             raise
+        except KeyboardInterrupt:
+            # run_up stopped every process and saved what was deployed on the way out.
+            raise UserError(
+                "interrupted: the local cloud was stopped and saved; run the same command"
+                " again to carry on",
+                EXIT_INTERRUPTED,
+            ) from None
         except Exception as exc:
             # Everything was stopped on the way out; keep the details for whoever debugs it.
             raise _unexpected(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
-from pcizone.cli.console import console, error_console
+from pcizone.cli.console import console, print_error
 from pcizone.config.errors import ConfigError
 from pcizone.config.loader import find_repo_root, list_stacks, load_stack_config
 from pcizone.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             recorded = run_stack(stack, repo_root=root, cache=cache)
         except UserError as exc:
             problems.append(exc.message)
-            table.add_row(stack, "ok", "[red]program failed[/]", "")
+            table.add_row(escape(stack), "ok", "[red]program failed[/]", "")
             worst = max(worst, exc.exit_code)
             continue
         verdict = "skipped"
@@ -53,13 +54,13 @@ def run(args: argparse.Namespace) -> int:
             if failed:
                 worst = max(worst, EXIT_FAILED)
         count = sum(1 for r in recorded.resources if r.custom)
-        table.add_row(stack, "ok", str(count), verdict)
+        table.add_row(escape(stack), "ok", str(count), verdict)
     for stack in stacks:
         if stack not in valid:
-            table.add_row(stack, "[red]invalid[/]", "", "")
+            table.add_row(escape(stack), "[red]invalid[/]", "", "")
     console().print(table)
     for problem in problems:
-        error_console().print(f"[bold red]error:[/] {problem}", highlight=False)
+        print_error(problem)
     return worst
 
 

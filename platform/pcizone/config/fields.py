@@ -25,6 +25,12 @@ AWS_REGIONS = frozenset(
     }
 )  # fmt: skip
 
+# RFC 1918 only: ipaddress's is_private also admits loopback, link-local, 0.0.0.0/8 and 240/4,
+# which AWS refuses for a VPC or which clash with the instance metadata service.
+RFC1918 = tuple(
+    ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
+
 # CloudWatch Logs accepts only these retention values; PCI DSS 10.5.1 needs at least 365.
 LOG_RETENTION_DAYS = (365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
@@ -59,7 +65,7 @@ def _cidr(value: str) -> str:
         raise ValueError(
             f"must be an IPv4 CIDR block such as 10.20.0.0/16, got {value!r}"
         ) from None
-    if not net.is_private:
+    if not any(net.subnet_of(block) for block in RFC1918):
         raise ValueError(f"must be a private (RFC 1918) range, got {value!r}")
     if not 16 <= net.prefixlen <= 22:
         raise ValueError(f"must be between /16 and /22 to fit the subnets, got /{net.prefixlen}")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from pcizone.config.errors import ConfigError, format_validation_error
 from pcizone.config.models import DeveloperConfig, OrgConfig, StackConfig, StageConfig
@@ -19,6 +20,8 @@ PROJECT = "pcizone"
 # Offline, `secure:` values cannot be decrypted: they stand in as this placeholder secret.
 SECRET_PLACEHOLDER = "[secret placeholder: decrypted only by the Pulumi CLI]"  # noqa: S105
 _STACK_FILE_KEYS = {"config", "secretsprovider", "encryptedkey", "environment"}
+# Stack files are a few kilobytes; PyYAML needs ~20 s for 60 MB, so a huge file is refused.
+MAX_CONFIG_BYTES = 1024 * 1024
 
 MODELS: dict[StackKind, type[OrgConfig | StageConfig | DeveloperConfig]] = {
     StackKind.ORG: OrgConfig,
@@ -91,9 +94,24 @@ def project_defaults(repo_root: Path) -> dict[str, Any]:
     return out
 
 
+def _secret_keys() -> frozenset[str]:
+    """Config keys whose model type is SecretStr: they must be `secure:` in a stack file."""
+    keys = set()
+    for model in MODELS.values():
+        for name, info in model.model_fields.items():
+            if SecretStr in (info.annotation, *typing.get_args(info.annotation)):
+                keys.add(info.alias or name)
+    return frozenset(keys)
+
+
+SECRET_KEYS = _secret_keys()
+
+
 def read_stack_file(stack: str, repo_root: Path) -> RawConfig:
     path = stack_config_path(stack, repo_root)
     source = path.relative_to(repo_root).as_posix()
+    if path.is_dir():
+        raise ConfigError([f"{source}: is a directory, not a stack file"])
     if not path.is_file():
         raise ConfigError(
             [f"{source}: file not found (every stack needs one; copy stacks/Pulumi.dev-alice.yaml)"]
@@ -117,8 +135,20 @@ def read_stack_file(stack: str, repo_root: Path) -> RawConfig:
             )
             continue
         if isinstance(value, dict) and set(value) == {"secure"}:
+            if not isinstance(value["secure"], str) or not value["secure"]:
+                problems.append(
+                    f"{source}: {key}.secure: must be the ciphertext that"
+                    f" `pulumi config set --secret {key}` writes"
+                )
+                continue
             values[key] = SECRET_PLACEHOLDER
             secrets.add(key)
+        elif key in SECRET_KEYS and value is not None:
+            # A plaintext credential in a committed file is already leaked (PCI DSS 3.6, 8.3.2).
+            problems.append(
+                f"{source}: {key}: must be a secret, got a plaintext value; remove it and run"
+                f" `pulumi config set --secret {key} --stack {stack}`"
+            )
         else:
             values[key] = value
     if problems:
@@ -171,11 +201,58 @@ def _prune_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _read_yaml(path: Path, source: str) -> dict[str, Any]:
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML keeps the last; Pulumi's Go YAML refuses)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            # Merge keys (<<) may repeat and may be overridden; only explicit scalar keys count.
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            key = self.construct_scalar(key_node), key_node.tag
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key[0]!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _UniqueKeyLoader.construct_mapping
+)
+
+
+def _read_text(path: Path, source: str) -> str:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.is_dir():
+            raise ConfigError([f"{source}: is a directory, not a file"])
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                [f"{source}: is {size:,} bytes; config files are at most {MAX_CONFIG_BYTES:,}"]
+            )
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError([f"{source}: file not found"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{source}: cannot be read: {exc.strerror or exc}"]) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            [
+                f"{source}: line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
+            ]
+        ) from None
+
+
+def _read_yaml(path: Path, source: str) -> dict[str, Any]:
+    text = _read_text(path, source)
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -29,13 +29,13 @@ _PULUMI_ORG = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
 def _cost_centre(value: str) -> str:
-    if not _COST_CENTRE.match(value):
+    if not _COST_CENTRE.fullmatch(value):
         raise ValueError(f"must be 2-32 letters, digits or dashes, got {value!r}")
     return value
 
 
 def _pulumi_org(value: str) -> str:
-    if not _PULUMI_ORG.match(value):
+    if not _PULUMI_ORG.fullmatch(value):
         raise ValueError(f"must be a Pulumi organization name, got {value!r}")
     return value
 

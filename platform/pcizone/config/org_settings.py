@@ -18,13 +18,13 @@ _BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]{1,100}(?<!/)$")
 
 
 def _account_name(value: str) -> str:
-    if not _ACCOUNT_NAME.match(value):
+    if not _ACCOUNT_NAME.fullmatch(value):
         raise ValueError(f"must be 2-50 letters, digits, spaces or ._- characters, got {value!r}")
     return value
 
 
 def _role_name(value: str) -> str:
-    if not _ROLE_NAME.match(value):
+    if not _ROLE_NAME.fullmatch(value):
         raise ValueError(f"must be a valid IAM role name, got {value!r}")
     return value
 
@@ -116,9 +116,9 @@ class GitHubSettings(ConfigModel):
 
     @model_validator(mode="after")
     def _repo(self) -> Self:
-        if not _REPOSITORY.match(self.repository):
+        if not _REPOSITORY.fullmatch(self.repository):
             raise field_issue("repository", f"must be 'owner/name', got {self.repository!r}")
-        if not _BRANCH.match(self.deploy_branch):
+        if not _BRANCH.fullmatch(self.deploy_branch):
             raise field_issue(
                 "deployBranch",
                 f"must be one branch name (letters, digits, ._/-), got {self.deploy_branch!r}",

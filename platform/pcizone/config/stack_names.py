@@ -46,9 +46,10 @@ def parse_stack_name(name: str) -> StackIdentity:
         return StackIdentity(name, StackKind.ORG, "org", "org")
     if name in STAGES:
         return StackIdentity(name, StackKind.STAGE, name, name)
-    if m := _DEVELOPER.match(name):
+    # fullmatch: `$` alone also matches before a trailing newline ("dev-alice\n").
+    if m := _DEVELOPER.fullmatch(name):
         return StackIdentity(name, StackKind.DEVELOPER, "dev", m["name"])
-    if m := _REVIEW.match(name):
+    if m := _REVIEW.fullmatch(name):
         return StackIdentity(name, StackKind.DEVELOPER, "dev", f"pr{m['number']}")
     allowed = "; ".join(ALLOWED_PATTERNS)
     raise UserError(f"unknown stack name {name!r}: allowed stack names are {allowed}")

@@ -24,12 +24,13 @@ from pcizone.local.deploy.deployer import DeployResult, DeployTarget, deploy_sta
 from pcizone.local.deploy.mocks import DeployedResource
 from pcizone.local.deploy.registry import FunctionBuilder
 from pcizone.local.deploy.services import LocalServices
-from pcizone.local.deploy.state import StackState, saved_generation
+from pcizone.local.deploy.state import StackState, StateError, saved_generation
 from pcizone.local.emulator import Emulator, EmulatorEndpoint, port_is_free
 from pcizone.local.lock import LocalCloudLock
 from pcizone.local.paths import LocalPaths
 from pcizone.local.postgres import PostgresServer
 from pcizone.local.postgres_standin import PostgresStandIn
+from pcizone.local.teardown import stop_leftover_postgres
 
 Progress = Callable[[str], None]
 
@@ -72,6 +73,11 @@ class LocalCloud:
     def _start(self) -> None:
         self.paths.ensure()
         self._lock.acquire()
+        leftover = stop_leftover_postgres(self.paths.postgres / "data")
+        if leftover is not None:
+            self.notes.append(
+                f"stopped PostgreSQL (pid {leftover}) left running by an interrupted run"
+            )
         ports = self.paths.preferred_ports()
         self.progress("starting PostgreSQL (the stand-in for Aurora)")
         self._postgres = _start_postgres(self.paths, ports.get("postgres"))
@@ -81,9 +87,10 @@ class LocalCloud:
             preferred_port=ports.get("emulator"),
             log_path=self.paths.logs / "emulator.log",
         )
-        endpoint = self._emulator.start()
-        self.paths.remember_ports({"postgres": self._postgres.port, "emulator": endpoint.port})
+        self._emulator.start()
         self.previous_generation = self._restore()
+        endpoint = self._emulator.endpoint  # after _restore: a reset restarts the emulator
+        self.paths.remember_ports({"postgres": self._postgres.port, "emulator": endpoint.port})
         self._aws = AwsAccess(endpoint)
         self._standin = PostgresStandIn(self._postgres)
         self._services = LocalServices(standin=self._standin, run_function=self._run_function)
@@ -200,9 +207,17 @@ class LocalCloud:
                 self.notes.append(f"{exc}; starting an empty local cloud")
         states = list(self.paths.stacks.glob("*.json"))
         generations = {saved_generation(path) for path in states}
-        consistent = generations <= {previous} and (previous is None or bool(states))
+        unreadable = _unreadable_states(states, generations)
+        consistent = (
+            not unreadable and generations <= {previous} and (previous is None or bool(states))
+        )
         if not consistent:
-            if previous is not None:
+            if unreadable:
+                self.notes.append(
+                    f"deploy state {unreadable} cannot be read (a damaged file?):"
+                    " starting an empty local cloud"
+                )
+            elif previous is not None:
                 self.notes.append(
                     "the saved emulator and deploy state did not belong together (an interrupted"
                     " run?): starting an empty local cloud"
@@ -215,9 +230,10 @@ class LocalCloud:
 
     def _reset(self) -> None:
         assert self._emulator is not None
+        # Back on the same port if it is still free (the ports file and URLs stay right).
+        self._emulator.preferred_port = self._emulator.endpoint.port
         self._emulator.stop()
-        endpoint = self._emulator.start()  # start() empties every backend
-        assert endpoint is not None
+        self._emulator.start()  # start() empties every backend
         for path in self.paths.stacks.glob("*.json"):
             path.unlink()
         self.paths.emulator_snapshot.unlink(missing_ok=True)
@@ -238,6 +254,17 @@ class LocalCloud:
                 state = StackState.load(path, path.stem, self.previous_generation)
                 state.generation = self.generation
                 state.save(path)
+
+
+def _unreadable_states(states: list[Path], generations: set[str | None]) -> str | None:
+    """The name of the first deploy state file that cannot be trusted as a state, if any."""
+    for path in sorted(states):
+        try:
+            StackState.load(path, path.stem, *generations)
+        except StateError:
+            return f"stacks/{path.name}"
+    # A file without a generation: cut short, emptied, or not a state at all.
+    return next((f"stacks/{p.name}" for p in sorted(states) if not saved_generation(p)), None)
 
 
 def _start_postgres(paths: LocalPaths, preferred_port: int | None) -> PostgresServer:

@@ -11,6 +11,19 @@ from typing import Any
 
 STATE_DIR = Path(".state") / "local"
 _KEY_BYTES = 32
+# Everything a local cloud keeps at its top level (atomic writes add a `.partial` twin).
+_ENTRIES = frozenset(
+    {
+        "stacks",
+        "emulator.pickle",
+        "postgres",
+        "logs",
+        "functions",
+        "ports.json",
+        "state.key",
+        "lock",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,19 @@ class LocalPaths:
     @property
     def state_key(self) -> Path:
         return self.root / "state.key"
+
+    def foreign_entries(self) -> list[str]:
+        """What `root` holds that no local cloud writes: `down` deletes `root` and `up` chmods it,
+        so a mistyped --state-dir (the repo, a home folder) must be refused, never used."""
+        if not self.root.exists():
+            return []
+        if not self.root.is_dir():
+            return [self.root.name]
+        return sorted(
+            entry.name
+            for entry in self.root.iterdir()
+            if entry.name.removesuffix(".partial") not in _ENTRIES
+        )
 
     def ensure(self) -> None:
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ import time
 from types import TracebackType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.status import Status
 
 
@@ -32,10 +33,11 @@ class ConsoleProgress:
 
     def step(self, message: str) -> None:
         if self._status is not None:
-            self._status.update(message)
+            self._status.update(escape(message))
         else:
             self.done(message)
 
     def done(self, message: str) -> None:
         elapsed = time.perf_counter() - self._started
-        self.console.print(f"[green]✓[/] {message} [dim]({elapsed:.1f} s)[/]", highlight=False)
+        line = f"[green]✓[/] {escape(message)} [dim]({elapsed:.1f} s)[/]"
+        self.console.print(line, highlight=False)

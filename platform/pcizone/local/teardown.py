@@ -9,6 +9,7 @@ import signal
 import time
 from pathlib import Path
 
+from pcizone.errors import EXIT_USAGE, UserError
 from pcizone.local.lock import LocalCloudLock
 from pcizone.local.paths import LocalPaths
 
@@ -20,23 +21,49 @@ def remove_local_cloud(paths: LocalPaths) -> bool:
     """Delete `paths.root`; False if there was nothing to delete."""
     if not paths.root.exists():
         return False
+    refuse_foreign_folder(paths)
     with LocalCloudLock(paths.root):
-        _stop_leftover_postgres(paths.postgres / "data")
+        stop_leftover_postgres(paths.postgres / "data", signal.SIGQUIT)  # data goes anyway
         shutil.rmtree(paths.root)
     return True
 
 
-def _stop_leftover_postgres(data_dir: Path) -> None:
-    """A run killed hard (SIGKILL) cannot stop its postmaster; the lock proves no run is
-    active, so a postmaster still serving this data directory is that run's leftover."""
+def refuse_foreign_folder(paths: LocalPaths) -> None:
+    """A UserError if `paths.root` holds anything a local cloud does not write."""
+    foreign = paths.foreign_entries()
+    if foreign:
+        what = "is not a folder" if not paths.root.is_dir() else f"holds {_listed(foreign)}"
+        raise UserError(
+            f"{paths.root} {what}, so it is not a pcizone local cloud: refusing to use or"
+            " remove it; check --state-dir",
+            EXIT_USAGE,
+        )
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(names[:5])
+    return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def stop_leftover_postgres(data_dir: Path, how: signal.Signals = signal.SIGINT) -> int | None:
+    """Stop the postmaster a run killed hard (SIGKILL) left serving `data_dir`; its pid, or None.
+
+    Only call with the local cloud's lock held: the lock proves no run is active, so such a
+    postmaster is a leftover. SIGINT is PostgreSQL's fast shutdown (the data is kept); if it
+    is still running after the timeout it gets SIGQUIT (immediate, recovered at next start).
+    """
     pid = _postmaster_pid(data_dir)
     if pid is None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGQUIT)  # immediate shutdown: the data is being deleted anyway
-    deadline = time.monotonic() + _STOP_TIMEOUT_SECONDS
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(_POLL_SECONDS)
+        return None
+    for sig in dict.fromkeys((how, signal.SIGQUIT)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + _STOP_TIMEOUT_SECONDS
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(_POLL_SECONDS)
+        if not _alive(pid):
+            break
+    return pid
 
 
 def _postmaster_pid(data_dir: Path) -> int | None:

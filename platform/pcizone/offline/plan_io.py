@@ -13,9 +13,24 @@ def dumps(plan: dict[str, Any]) -> str:
     return json.dumps(plan, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def check_plan_target(path: Path) -> None:
+    """Refuse a --json target that cannot be a file, before any work is done."""
+    if path.is_dir():
+        raise UserError(f"{path}: is a directory; give a file name for the plan")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UserError(f"{path}: {parent} is not a directory")
+            break
+
+
 def write_plan(plan: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dumps(plan), encoding="utf-8")
+    check_plan_target(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dumps(plan), encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write the plan: {exc.strerror or exc}") from None
 
 
 def read_plan(path: Path) -> dict[str, Any]:
@@ -23,6 +38,12 @@ def read_plan(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(f"{path}: plan file not found") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a directory, not a plan file") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the plan: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a plan (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
         raise UserError(
             f"{path}: not a plan (invalid JSON at line {exc.lineno}: {exc.msg})"

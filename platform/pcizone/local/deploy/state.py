@@ -99,12 +99,15 @@ class StackState:
             return cls(stack, "")
         except (OSError, ValueError) as exc:
             raise StateError(f"deploy state {path.name} cannot be read: {exc}") from exc
-        if data.get("format") != FORMAT or data.get("stack") != stack:
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("stack") != stack:
             raise StateError(f"deploy state {path.name} is not a state of stack {stack}")
         generation = data.get("generation")
         if generation not in valid:
             return cls(stack, "")
-        resources = [ResourceState.from_json(entry) for entry in data.get("resources", [])]
+        try:
+            resources = [ResourceState.from_json(entry) for entry in data.get("resources", [])]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateError(f"deploy state {path.name} has a malformed resource: {exc!r}") from exc
         return cls(
             stack,
             generation,
