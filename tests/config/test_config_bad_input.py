@@ -176,3 +176,13 @@ def test_trailing_newline_in_the_deploy_branch(
         "stacks/Pulumi.org.yaml: pcizone:github.deployBranch: must be one branch name"
         " (letters, digits, ._/-), got 'main\\n'"
     ]
+
+
+def test_a_developer_stack_in_another_region_than_dev_is_bad_input(
+    repo: Path, write_stack: Callable[[str, str], Path]
+) -> None:
+    write_stack("dev-alice", DEV_ALICE_OK.replace("eu-west-1", "us-east-1"))
+    assert _problems(repo, "dev-alice") == [
+        f"{ALICE}: aws:region: must be the dev stack's region eu-west-1"
+        " (the service runs in its VPC), got us-east-1"
+    ]

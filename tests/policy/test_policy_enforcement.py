@@ -123,6 +123,12 @@ def test_read_overrides_errors_name_the_file(tmp_path):  # type: ignore[no-untyp
     listed.write_text("[]", encoding="utf-8")
     with pytest.raises(UserError, match="expected a JSON object"):
         read_overrides(listed)
+    with pytest.raises(UserError, match=f"policy config {tmp_path} is a directory"):
+        read_overrides(tmp_path)
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b'{"pci-lambda-vpc": "\xff"}')
+    with pytest.raises(UserError, match=f"{binary}: not UTF-8 text \\(byte 0xff\\)"):
+        read_overrides(binary)
 
 
 def test_committed_pack_configs_are_current(repo_root):  # type: ignore[no-untyped-def]

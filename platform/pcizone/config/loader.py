@@ -178,7 +178,27 @@ def load_stack_config(
     merged = {**project_defaults(root), **raw.values, **(overrides or {})}
     source = stack_config_path(stack, root).relative_to(root).as_posix()
     config = validate(identity, _prune_none(merged), source)
+    if identity.kind is StackKind.DEVELOPER:
+        _check_developer_region(config, root, source)
     return identity, config, RawConfig(merged, raw.secret_keys)
+
+
+def _check_developer_region(config: StackConfig, root: Path, source: str) -> None:
+    """A developer stack runs in the dev stack's VPC, so it must use the dev stack's region.
+
+    The program checks this against the dev stack's outputs too (the only check on a real
+    deploy without this repo's files); here it is caught as bad input, before anything runs.
+    """
+    if not stack_config_path("dev", root).is_file():
+        return
+    dev_region = read_stack_file("dev", root).values.get("aws:region")
+    if dev_region and dev_region != config.region:
+        raise ConfigError(
+            [
+                f"{source}: aws:region: must be the dev stack's region {dev_region}"
+                f" (the service runs in its VPC), got {config.region}"
+            ]
+        )
 
 
 def config_from_engine(stack: str, values: dict[str, str]) -> tuple[StackIdentity, StackConfig]:

@@ -89,6 +89,12 @@ def read_overrides(path: Path) -> dict[str, Any]:
         raise UserError(f"policy config file {path} does not exist") from None
     except json.JSONDecodeError as exc:
         raise UserError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x})") from None
+    except IsADirectoryError:
+        raise UserError(f"policy config {path} is a directory, not a JSON file") from None
+    except OSError as exc:
+        raise UserError(f"policy config file {path} cannot be read: {exc.strerror}") from None
     if not isinstance(data, dict):
         raise UserError(f"{path}: expected a JSON object mapping policy ids to levels")
     # Check ids, levels and locks now, before any stack runs.
