@@ -32,7 +32,7 @@ from payments.models import (
     idempotency_key_errors,
     validate_create,
 )
-from payments.pan import contains_pan
+from payments.pan import contains_pan, mask_pans
 
 RETRY_AFTER = {"retry-after": "1"}
 _SAFE_JSON_MESSAGES = frozenset(
@@ -74,6 +74,8 @@ def handle(app: App, event: object, context: object = None) -> dict[str, object]
     if contains_pan(response.body):  # last line of defence: never send card data back
         app.log.error("response_withheld", route=route)
         response = error(500, "internal_error", "internal error")
+    # Echoed in x-request-id; the event's requestId is not ours to trust with card data.
+    request_id = mask_pans(request_id)
     app.log.info(
         "request",
         route=route,

@@ -1,11 +1,14 @@
 """Dead letters: messages the worker gave up on, recorded with why (PCI DSS 10.2, 12.10).
 
 A dead message's body may hold anything, so only its SHA-256 and a short excerpt, masked
-before it is cut, are stored.
+before and after it is cut, are stored. A dead letter is always recorded, whatever it holds:
+text a PostgreSQL column cannot take (NUL, lone surrogates) is replaced in the excerpt, and a
+message id that cannot be stored as it is (see `stored_message_id`) is kept as its hash.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,9 +18,12 @@ from typing import Any
 from payments import store
 from payments.db.connection import Connection
 from payments.messages import payment_id_of
-from payments.pan import mask_pans
+from payments.pan import find_pans, mask_pans
 
 EXCERPT_CHARS = 256
+# SQS message ids are 36-character UUIDs; a much longer primary key would overflow a btree row.
+MESSAGE_ID_MAX_CHARS = 256
+HASHED_ID_PREFIX = "sha256-b32:"
 
 
 @dataclass(frozen=True)
@@ -60,15 +66,47 @@ def _classify(conn: Connection, message_id: str, body: object, attributes: objec
         else:
             reason = f"payment already {payment.status}"
     return DeadLetter(
-        message_id=message_id,
+        message_id=stored_message_id(message_id),
         payment_id=payment_id,
         reason=reason,
         receive_count=receives,
         first_received_at=_epoch_ms(attrs.get("ApproximateFirstReceiveTimestamp")),
         sent_at=_epoch_ms(attrs.get("SentTimestamp")),
         body_sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(),
-        body_excerpt=mask_pans(text)[:EXCERPT_CHARS],
+        body_excerpt=excerpt(text),
     )
+
+
+def stored_message_id(message_id: str) -> str:
+    """The key a message is recorded under: the id itself, unless it cannot or must not be
+    stored as it is (NUL, lone surrogates, card data, over `MESSAGE_ID_MAX_CHARS`); then
+    `HASHED_ID_PREFIX` and its SHA-256 in base32 (no long digit runs). Ids that already start
+    with the prefix are hashed too, so two different ids never share a key."""
+    if (
+        len(message_id) <= MESSAGE_ID_MAX_CHARS
+        and not message_id.startswith(HASHED_ID_PREFIX)
+        and _storable(message_id) == message_id
+        and not find_pans(message_id)
+    ):
+        return message_id
+    digest = hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).digest()
+    return HASHED_ID_PREFIX + base64.b32encode(digest).decode().rstrip("=").lower()
+
+
+def excerpt(body: str) -> str:
+    """The first `EXCERPT_CHARS` characters of `body`, masked, storable in a text column.
+
+    Masked before the cut, so a PAN across it is masked whole, and after it, because the cut
+    can leave the head of a longer digit run that passes the Luhn check on its own."""
+    return _storable(mask_pans(mask_pans(body)[:EXCERPT_CHARS]))
+
+
+def _storable(text: str) -> str:
+    """`text` without what PostgreSQL text refuses: NUL and lone surrogates become U+FFFD."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    valid = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return valid.replace("\x00", "\ufffd")
 
 
 def record(conn: Connection, letter: DeadLetter) -> bool:

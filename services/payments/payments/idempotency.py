@@ -28,7 +28,9 @@ class StoredResponse:
 
 def key_hash(principal: str, key: str) -> bytes:
     """Keys are scoped to the caller: one client can never replay another's response."""
-    return hashlib.sha256(f"{principal}\n{key}".encode()).digest()
+    # surrogatepass: an authorizer claim can carry a lone surrogate (a JSON escape); strict
+    # UTF-8 would turn that request into a 500, and a lossy encoding could merge two callers.
+    return hashlib.sha256(f"{principal}\n{key}".encode("utf-8", "surrogatepass")).digest()
 
 
 def request_hash(request: CreatePayment) -> bytes:

@@ -63,6 +63,10 @@ def _mask_event(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> 
 
 def _render(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> str:
     line = json.dumps(event_dict, ensure_ascii=False, default=str, separators=(",", ":"))
+    if not line.isascii():
+        # A lone surrogate (JSON can carry one as an escape) would make the write to a UTF-8
+        # stdout raise inside the handler. Escaped first, so masking sees it as a separator.
+        line = line.encode("utf-8", "backslashreplace").decode("utf-8")
     return mask_pans(line)
 
 

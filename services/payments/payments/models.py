@@ -17,6 +17,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from payments.currencies import CURRENCIES
+from payments.pan import mask_pans
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?")
@@ -81,7 +82,11 @@ def field_errors(exc: ValidationError) -> list[dict[str, str]]:
 
 def _field_name(detail: ErrorDetails) -> str:
     name = ".".join(str(part) for part in detail["loc"]) or "body"
-    return name if len(name) <= _FIELD_NAME_LIMIT else name[:_FIELD_NAME_LIMIT] + "..."
+    if len(name) > _FIELD_NAME_LIMIT:
+        name = name[:_FIELD_NAME_LIMIT] + "..."
+    # The guard passed the whole name, but the cut can leave the head of a longer digit run
+    # that passes the Luhn check on its own: the echoed name is masked after it.
+    return mask_pans(name)
 
 
 def _message(field: str, detail: ErrorDetails) -> str:

@@ -192,6 +192,35 @@ def test_a_pending_payment_with_a_charge_is_left_for_a_human(
     assert _drain(sqs, queues.url) == []
 
 
+def test_a_payment_pending_beyond_the_processors_key_window_is_left_for_a_human(
+    make_app: Any, kit: Any, sqs: Any, queues: Any, conn: Any, postgres_server: Any, db: Any
+) -> None:
+    old, fresh = (_create(kit, make_app("api"), f"k-{n}") for n in (1, 2))
+    with postgres_server.connect(db.name) as admin:  # a payment accepted a day ago
+        admin.execute(
+            "UPDATE payments SET created_at = now() - interval '23 hours 1 minute' WHERE id = %s",
+            (old,),
+        )
+    _drain(sqs, queues.url)
+    for payment_id in (old, fresh):
+        sqs.send_message(
+            QueueUrl=queues.dlq_url, MessageBody=json.dumps({"payment_id": payment_id})
+        )
+    report = redrive(conn, sqs, queues.dlq_url, queues.url, dry_run=False)
+    assert sorted((i.payment_id, i.action, i.reason) for i in report.items) == sorted(
+        [
+            (
+                old,
+                "skipped",
+                "pending for over 23 h, beyond the processor's idempotency window:"
+                " look the payment up at the processor before re-sending",
+            ),
+            (fresh, "redriven", "pending and not charged: re-sent to the queue"),
+        ]
+    )
+    assert [json.loads(m["Body"])["payment_id"] for m in _drain(sqs, queues.url)] == [fresh]
+
+
 def test_redrive_cli(
     make_app: Any, kit: Any, sqs: Any, queues: Any, db: Any, moto_endpoint: str
 ) -> None:
