@@ -105,11 +105,11 @@ def test_compliance_policy_config_folder_or_binary(
 ) -> None:
     args = ["compliance", "--stack", "dev-alice", "--out", str(repo / "out")]
     assert cli.main([*args, "--policy-config", str(repo)]) == EXIT_USAGE
-    assert _err(capsys) == f"error: --policy-config {repo}: is a directory, not a JSON file"
+    assert _err(capsys) == f"error: policy config {repo} is a directory, not a JSON file"
     binary = repo / "policy.json"
     binary.write_bytes(NOT_UTF8)
     assert cli.main([*args, "--policy-config", str(binary)]) == EXIT_USAGE
-    assert _err(capsys) == f"error: --policy-config {binary}: not UTF-8 text (expected JSON)"
+    assert _err(capsys) == f"error: {binary}: not UTF-8 text (byte 0xff)"
     assert not (repo / "out").exists()
 
 
