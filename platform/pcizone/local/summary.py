@@ -166,7 +166,8 @@ def _print_outcome(report: UpReport, out: Console) -> None:
     if report.expectations_held:
         out.print(
             f"[bold green]local cloud up:[/] {report.resource_count} resources in {stacks}"
-            f" ({took}); every expectation held"
+            f" ({took}); "
+            + ("every expectation held" if report.scenario is not None else "no scenario to run")
         )
         return
     reasons = []

@@ -201,7 +201,11 @@ class LayerVersion(Handler):
             )
         except ArchiveError as exc:
             real = None  # not built: `make layer` needs the package index
-            ctx.services.note(ctx.urn, f"layer published as a placeholder ({exc})")
+            ctx.services.note(
+                ctx.urn,
+                "layer published as a placeholder: functions run locally with this"
+                f" virtualenv's packages; `make layer` builds the real one ({exc})",
+            )
         placeholder = archive_zip(
             pulumi.AssetArchive({LAYER_PLACEHOLDER: pulumi.StringAsset(_PLACEHOLDER_TEXT)}),
             ctx.project_dir,
