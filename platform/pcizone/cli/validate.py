@@ -53,8 +53,7 @@ def run(args: argparse.Namespace) -> int:
             verdict, failed = _policy(recorded)
             if failed:
                 worst = max(worst, EXIT_FAILED)
-        count = sum(1 for r in recorded.resources if r.custom)
-        table.add_row(escape(stack), "ok", str(count), verdict)
+        table.add_row(escape(stack), "ok", str(recorded.cloud_resource_count), verdict)
     for stack in stacks:
         if stack not in valid:
             table.add_row(escape(stack), "[red]invalid[/]", "", "")

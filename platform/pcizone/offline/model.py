@@ -93,6 +93,12 @@ class RecordedRun:
     def by_urn(self) -> dict[str, RecordedResource]:
         return {r.urn: r for r in self.resources}
 
+    @property
+    def cloud_resource_count(self) -> int:
+        """Resources a deploy creates in the cloud: providers and stack references are the
+        engine's own, so the local cloud's deploy and this count agree."""
+        return sum(1 for r in self.resources if r.custom and not r.type.startswith("pulumi:"))
+
     def of_type(self, type_: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == type_]
 

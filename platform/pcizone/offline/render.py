@@ -29,8 +29,10 @@ def resource_tree(run: RecordedRun) -> Tree:
             continue
         parent = r.parent if r.parent != stack_urn else None
         children[parent].append(r)
-    custom = sum(1 for r in run.resources if r.custom)
-    tree = Tree(f"[bold]{run.stack}[/] ({custom} resources, {len(run.resources)} registrations)")
+    tree = Tree(
+        f"[bold]{run.stack}[/] ({run.cloud_resource_count} cloud resources,"
+        f" {len(run.resources)} registrations)"
+    )
 
     def add(node: Tree, parent: str | None) -> None:
         for r in sorted(children.get(parent, []), key=lambda x: (x.custom, x.type, x.name)):
