@@ -1,11 +1,12 @@
 """Chaos run: payments through HTTP API -> SQS -> worker -> ledger while faults are injected.
 
 Faults: worker crashes after the charge and before the acknowledgement (exit and raise) and
-SIGKILLed worker processes; processor 5xx, timeouts and declines; duplicate deliveries;
-PostgreSQL connection drops and a restart mid-run; SQS errors and throttling (a proxy in front
-of the emulator); clients retrying with the same Idempotency-Key; poison messages. Then
-reconciles (ledger vs the processor's journal, duplicates, balance, logs) and exits 1 on any
-mismatch.
+SIGKILLed worker processes; processor 5xx, timeouts and declines, and answers lost after the
+charge for a few payments for the whole incident; duplicate deliveries; PostgreSQL connection
+drops and a restart mid-run; SQS errors and throttling (injected by the emulator on a share of
+every SQS call); clients retrying with the same Idempotency-Key; poison messages. Then the
+operator's safe redrive settles what dead-lettered, and the run reconciles (ledger vs the
+processor's journal, duplicates, balance, every log) and exits 1 on any mismatch.
 
     python bench/chaos.py [--payments 10000] [--concurrency 8]
 """

@@ -1,7 +1,9 @@
 """Sustained load on the local payments API: a fixed request rate, no faults.
 
-Every request must get its 201 on the first attempt (error rate 0). Prints p50/p99 and the
-resident memory of the API and worker environments at the start and the end (growth < 10%).
+Every request must get its 201 on the first attempt (error rate 0) and the rate must hold.
+Prints p50/p99, the resident memory of the API and worker processes at the start and the end
+(growth < 10%), and the CPU milliseconds each part of the path spent per request, with the
+cores other processes of the machine used meanwhile: cores * 1000 / total is the ceiling.
 
     python bench/load.py [--rate 200] [--seconds 60]
 """

@@ -7,6 +7,8 @@ Why a payment is charged at most once, however often its message arrives:
 - Every attempt sends the payment's own idempotency key: after a crash between the charge and
   the commit (or the acknowledgement), the next attempt gets the first charge back, not a new
   one, and the ledger's unique constraints make its posting happen once.
+- A timeout leaves the outcome unknown: the payment stays pending (`charge_unknown`) and the
+  next attempt's identical request is what finds out (see `payments.worker`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from payments.processor.base import (
     ChargeRequest,
     PermanentProcessorError,
     Processor,
+    ProcessorTimeout,
     RetryableProcessorError,
 )
 
@@ -55,6 +58,9 @@ def settle(conn: Connection, processor: Processor, payment_id: str) -> Outcome:
         )
         try:
             result = processor.charge(request)
+        except ProcessorTimeout as exc:  # it may have charged: stays pending, asked again
+            store.record_attempt(conn, payment, "charge_unknown", str(exc))
+            return Outcome("retry", str(exc))
         except RetryableProcessorError as exc:
             store.record_attempt(conn, payment, "charge_retry", str(exc))
             return Outcome("retry", str(exc))

@@ -17,7 +17,12 @@ from payments import ledger, worker
 from payments.app import App
 from payments.messages import InvalidBatch
 from payments.ops.redrive import redrive
-from payments.processor.base import ChargeRequest, ChargeResult, RetryableProcessorError
+from payments.processor.base import (
+    ChargeRequest,
+    ChargeResult,
+    ProcessorTimeout,
+    RetryableProcessorError,
+)
 from payments.processor.fake import journal_summary
 
 
@@ -273,3 +278,68 @@ def test_faulty_processor_still_charges_each_payment_at_most_once(
     assert summary.succeeded == statuses.count("settled")
     assert summary.requests > len(ids)  # faults forced retries
     assert ledger.unbalanced_payments(conn) == [] and ledger.settled_without_posting(conn) == []
+
+
+class _TimeoutAfterCharging:
+    """Charges through the real fake processor, then loses the answer, `times` times."""
+
+    name = "fake"
+
+    def __init__(self, inner: Any, times: int) -> None:
+        self.inner, self.left = inner, times
+
+    def charge(self, request: ChargeRequest) -> ChargeResult:
+        result: ChargeResult = self.inner.charge(request)
+        if self.left > 0:
+            self.left -= 1
+            raise ProcessorTimeout("processor timed out")
+        return result
+
+
+def test_a_timeout_after_the_charge_dead_letters_pending_and_redrive_posts_the_charge(
+    make_app: Any, kit: Any, sqs: Any, queues: Any, conn: Any
+) -> None:
+    (payment,) = _create(kit, make_app("api"), 1)
+    plain = make_app("worker")
+    lossy = make_app("worker", processor=_TimeoutAfterCharging(plain.processor, 99))
+    kit.drive_queue(sqs, queues.url, lambda e: worker.handle(lossy, e))  # until the DLQ takes it
+    assert _status(conn, payment) == "pending"  # never "failed": the money may have been taken
+    events = conn.execute(
+        "SELECT event FROM payment_events WHERE payment_id = %s ORDER BY id", (payment,)
+    ).fetchall()
+    assert events == [("created",)] + [("charge_unknown",)] * queues.max_receive_count
+    assert journal_summary(conn).succeeded == 1  # the processor did charge, once
+    assert conn.execute("SELECT count(*) FROM charges").fetchone() == (0,)  # not yet posted
+    report = redrive(conn, sqs, queues.dlq_url, queues.url, dry_run=False)
+    assert [(i.payment_id, i.action) for i in report.items] == [(payment, "redriven")]
+    kit.drive_queue(sqs, queues.url, lambda e: worker.handle(plain, e))
+    assert _status(conn, payment) == "settled"
+    processor = conn.execute(
+        "SELECT payment_id, charge_id FROM fake_processor.charges WHERE outcome = 'succeeded'"
+    ).fetchall()
+    posted = conn.execute("SELECT payment_id, processor_charge_id FROM charges").fetchall()
+    assert processor == posted == [(payment, processor[0][1])]
+    summary = journal_summary(conn)
+    assert (summary.requests, summary.charges, summary.double_charged) == (
+        queues.max_receive_count + 1,
+        1,
+        (),
+    )
+
+
+def test_a_connection_the_server_dropped_is_replaced_within_the_delivery(
+    make_app: Any, kit: Any, conn: Any, postgres_server: Any, db: Any, logs: Any
+) -> None:
+    first, second = _create(kit, make_app("api"), 2)
+    app = make_app("worker")
+    assert worker.handle(app, {"Records": [_record("m-1", first)]}) == {"batchItemFailures": []}
+    with postgres_server.connect(db.name) as admin:  # as a restart or failover would
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = 'payments-worker'"
+        )
+    assert worker.handle(app, {"Records": [_record("m-2", second)]}) == {"batchItemFailures": []}
+    assert _status(conn, second) == "settled"
+    # Both dropped: the worker's own connection, then the fake processor's journal one.
+    assert len(logs.named("database_connection_lost")) == 2
+    assert journal_summary(conn).double_charged == ()

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import subprocess
+import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 RETRIES = 12
@@ -120,3 +122,60 @@ def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
     return ordered[rank - 1]
+
+
+def paced_load(
+    api_url: str, run_id: str, rate: float, seconds: float, concurrency: int
+) -> tuple[list[Outcome], float]:
+    """`rate` requests/s for `seconds`, open loop (a slow answer does not slow the sender);
+    each request is sent once. Returns the outcomes and the seconds until the last answer.
+
+    Run through `load_in_process` by the load run: the load generator must not share an
+    interpreter lock with the runtime it measures."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = ApiClient(api_url)
+    total = int(rate * seconds)
+    try:
+        with ThreadPoolExecutor(concurrency) as pool:
+            start = time.monotonic()
+            futures = []
+            for i in range(total):
+                delay = start + i / rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                reference = f"load-{run_id}-{i}"
+                body = payment_body(reference, 100 + i % 997, "EUR", "pm_card_visa")
+                key = f"key-{run_id}-{i}"
+                futures.append(pool.submit(client.create, key, reference, body, retries=1))
+            outcomes = [f.result() for f in futures]
+            return outcomes, time.monotonic() - start
+    finally:
+        client.close()
+
+
+def load_in_process(
+    api_url: str, run_id: str, rate: float, seconds: float, concurrency: int
+) -> tuple[list[Outcome], float]:
+    """`paced_load` in a Python process of its own (`python -m pcizone.local.chaos.client`)."""
+    argv = [sys.executable, "-m", "pcizone.local.chaos.client", api_url, run_id]
+    argv += [str(rate), str(seconds), str(concurrency)]
+    done = subprocess.run(
+        argv, capture_output=True, check=False, timeout=seconds + 2 * _TIMEOUT_SECONDS + 60
+    )
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        raise RuntimeError(f"the load generator failed: {' '.join(tail) or done.returncode}")
+    document = json.loads(done.stdout)
+    return [Outcome(**o) for o in document["outcomes"]], float(document["elapsed"])
+
+
+def _main(argv: list[str]) -> int:
+    api_url, run_id, rate, seconds, concurrency = argv
+    outcomes, elapsed = paced_load(api_url, run_id, float(rate), float(seconds), int(concurrency))
+    json.dump({"outcomes": [asdict(o) for o in outcomes], "elapsed": elapsed}, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -1,17 +1,17 @@
 """The payments path on one machine, with handles on every part a fault can hit.
 
-A PostgreSQL server of its own (so it can be restarted), a moto server on loopback, the SQS
-fault proxy in front of it, and the local runtime with the real payments handlers: the API on
-`POST /payments`, the worker (wrapped by `crashing_worker`) on the payments queue, the DLQ
-auditor on the dead-letter queue, and the outbox relay, invoked on a schedule by the harness.
-Every log (functions, runtime, PostgreSQL) lands in `log_dir`. `close()` stops all of it.
+A PostgreSQL server of its own (so it can be restarted), the AWS emulator in a process of its
+own with its SQS fault switch (`emulator_process`), and the local runtime with the real
+payments handlers: the API on `POST /payments`, the worker (wrapped by `crashing_worker`) on
+the payments queue, the DLQ auditor on the dead-letter queue, and the outbox relay, invoked on
+a schedule by the harness. Every log (functions, runtime, emulator, PostgreSQL) lands in
+`log_dir`. `close()` stops all of it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +22,7 @@ import psycopg
 from payments.db.migrate import apply_migrations
 from payments.processor.fake import ensure_journal
 
-from pcizone.local.chaos.sqs_faults import SqsFaultProxy
+from pcizone.local.chaos.emulator_process import EmulatorProcess
 from pcizone.local.emulator import EmulatorEndpoint
 from pcizone.local.postgres import PostgresServer
 from pcizone.local.runtime import (
@@ -50,9 +50,11 @@ class HarnessOptions:
     api_environments: int = 4
     worker_environments: int = 3
     worker_batch_size: int = 10
+    # Full batches under load: each batch costs a receive, an invocation and a delete.
+    worker_batching_window_seconds: int = 1
     function_timeout_seconds: int = 6
     visibility_timeout_seconds: int = 8  # >= the function timeout, as the runtime insists
-    max_receive_count: int = 8
+    max_receive_count: int = 5  # the deployment's default (PaymentsSettings)
     failed_visibility_seconds: int | None = 1  # a failed message comes back after 1 s
     sqs_fault_rate: float = 0.0
     seed: int = 0
@@ -70,8 +72,7 @@ class Harness:
             pg_base / "data", settings={"fsync": False}, log_path=log_dir / "postgresql.log"
         )
         self._template = template
-        self._moto: Any = None
-        self.proxy: SqsFaultProxy | None = None
+        self.emulator = EmulatorProcess(seed=options.seed, log_path=log_dir / "emulator.log")
         self.runtime: LocalRuntime | None = None
         self.queue_url = self.dlq_url = ""
 
@@ -91,33 +92,19 @@ class Harness:
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             apply_migrations(conn)
             ensure_journal(conn)  # as the owner: the app may lack CREATE on the database
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._moto.start()
-        host, port = self._moto.get_host_and_port()
-        moto_url = f"http://{host}:{port}"
-        self._create_queues(moto_url)
-        self.proxy = SqsFaultProxy(moto_url, seed=self.options.seed)
-        self.proxy.start()
-        self.runtime = self._runtime(EmulatorEndpoint(url=self.proxy.url, region=REGION))
+        self.emulator.start()
+        self._create_queues()
+        self.runtime = self._runtime(EmulatorEndpoint(url=self.emulator.faulty_url, region=REGION))
         self.runtime.start()
-        self.proxy.set_rate(self.options.sqs_fault_rate)
+        self.emulator.set_rate(self.options.sqs_fault_rate)
 
     def close(self) -> None:
         """Stop everything this harness started, each part even if another fails."""
         if self.runtime is not None:
             with contextlib.suppress(Exception):
                 self.runtime.stop(drain=False)
-        if self.proxy is not None:
-            with contextlib.suppress(Exception):
-                self.proxy.stop()
-        if self._moto is not None:
-            with contextlib.suppress(Exception):
-                self._moto.stop()
-                if self._moto._server is not None:  # stop() leaves the socket open
-                    self._moto._server.server_close()
+        with contextlib.suppress(Exception):
+            self.emulator.stop()
         self.postgres.stop("immediate", timeout=10.0)
 
     def __enter__(self) -> Harness:
@@ -138,25 +125,17 @@ class Harness:
         return self.postgres.connect(DATABASE)
 
     def sqs_admin(self) -> Any:
-        """An SQS client straight to the emulator, past the fault proxy."""
-        assert self._moto is not None
-        host, port = self._moto.get_host_and_port()
+        """An SQS client on the emulator's port that never fails."""
         return boto3.session.Session().client(
             "sqs",
             region_name=REGION,
-            endpoint_url=f"http://{host}:{port}",
+            endpoint_url=self.emulator.clean_url,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",  # noqa: S106 - the emulator's dummy key
         )
 
-    def _create_queues(self, moto_url: str) -> None:
-        sqs = boto3.session.Session().client(
-            "sqs",
-            region_name=REGION,
-            endpoint_url=moto_url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - the emulator's dummy key
-        )
+    def _create_queues(self) -> None:
+        sqs = self.sqs_admin()
         visibility = str(self.options.visibility_timeout_seconds)
         self.dlq_url = sqs.create_queue(
             QueueName="payments-dlq", Attributes={"VisibilityTimeout": visibility}
@@ -227,6 +206,7 @@ class Harness:
                 options.worker_batch_size,
                 max(2, options.worker_environments),
                 True,
+                maximum_batching_window_seconds=options.worker_batching_window_seconds,
             ),
             EventSourceSpec(AUDITOR, self.dlq_url, dlq_arn, 10, 2, True),
         ]

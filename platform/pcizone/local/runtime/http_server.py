@@ -204,6 +204,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "pcizone-local-api"
     sys_version = ""
     timeout = SOCKET_TIMEOUT_SECONDS
+    # Headers and body go out in two writes; with Nagle's algorithm the body of a kept-alive
+    # connection could wait for the client's delayed ACK (up to 40 ms).
+    disable_nagle_algorithm = True
     server: _Server
 
     # http.server's own logging and error pages would echo the request line: keep both quiet.

@@ -1,7 +1,7 @@
 """The SQS event source mapping: pollers that feed a function batches from a queue.
 
 Each poller thread loops: receive a batch (long poll; up to `batch_size` messages, gathered
-over the batching window when there is one), invoke the function synchronously, then delete
+over the batching window when there is one, with short receives 0.1 s apart), invoke the function synchronously, then delete
 what succeeded. What failed is left alone: SQS makes it visible again when the queue's
 visibility timeout ends, counts the receive, and moves it to the dead-letter queue once the
 count passes `maxReceiveCount` (moto does this on receive, as SQS does). Pollers use the
@@ -18,7 +18,6 @@ without drain, a held batch that was not yet invoked is released (made visible a
 from __future__ import annotations
 
 import json
-import math
 import threading
 import time
 from typing import Any
@@ -39,6 +38,7 @@ from pcizone.local.runtime.sqs_event import (
 # Entries per ReceiveMessage, DeleteMessageBatch and ChangeMessageVisibilityBatch.
 _SQS_BATCH_LIMIT = 10
 _READ_TIMEOUT_MARGIN_SECONDS = 10
+_WINDOW_PAUSE_SECONDS = 0.1  # between the receives that fill a batching window
 
 # moto's ReceiveMessage is not atomic: two receives running at once on one queue can both take
 # the same message (seen on FIFO queues, where it breaks group order). The pollers of a queue
@@ -211,10 +211,12 @@ class SqsEventSource:
             if window_end is None:
                 wait = 0 if spec.fifo else self.tuning.poll_wait_seconds
             else:
+                # A receive returns as soon as one message is visible: without a pause between
+                # receives, a window would cost a receive per message instead of gathering.
                 remaining = window_end - time.monotonic()
-                if remaining <= 0 or self._stop.is_set():
+                if remaining <= 0 or self._stop.wait(min(remaining, _WINDOW_PAUSE_SECONDS)):
                     break
-                wait = max(1, min(self.tuning.poll_wait_seconds, math.ceil(remaining)))
+                wait = 0
             with self._receive_lock:
                 if self._stop.is_set() and not batch:  # waited for our turn while stopping
                     break

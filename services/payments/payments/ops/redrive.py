@@ -9,8 +9,13 @@ each it re-reads the payment and the ledger:
 - no payment id in the message, or no such payment: skipped, nothing could settle it;
 - settled, declined or failed: skipped, re-sending could only produce a duplicate delivery;
 - pending but with a charge or ledger posting: skipped as inconsistent, for a human;
+- pending for longer than the processor keeps idempotency keys (24 h at Stripe, so 23 h
+  here): skipped, for a human to look the payment up at the processor first. A re-send would
+  carry a key the processor has forgotten, and charge again if the first attempt (say, one
+  that timed out) did charge;
 - pending: a fresh message `{"payment_id": ...}` goes to the main queue (once per payment and
-  run). The worker is idempotent, so even a concurrent original delivery charges only once.
+  run). The worker is idempotent, so even a concurrent original delivery charges only once,
+  and a charge whose answer was lost (a timeout) is replayed by the processor and posted.
 
 A dry run changes nothing: no sends, no deletes, no database writes; messages it received are
 made visible again at once. The report lists every message and why it was skipped.
@@ -23,6 +28,7 @@ import json
 import os
 import sys
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import psycopg
@@ -36,6 +42,8 @@ from payments.messages import message_body
 Action = Literal["redriven", "would_redrive", "skipped"]
 _RECEIVE_BATCH = 10
 _HOLD_SECONDS = 120  # how long a received DLQ message stays hidden while we handle it
+# Processors forget idempotency keys (Stripe after 24 h); an hour of margin for clock and lag.
+PROCESSOR_KEY_WINDOW = timedelta(hours=23)
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,12 @@ def _decide(
         return "skipped", "pending but the ledger holds a charge: investigate"
     if payment.id in redriven_by:
         return "skipped", f"already redriven in this run (message {redriven_by[payment.id]})"
+    if datetime.now(UTC) - payment.created_at > PROCESSOR_KEY_WINDOW:
+        hours = PROCESSOR_KEY_WINDOW.total_seconds() / 3600
+        return "skipped", (
+            f"pending for over {hours:g} h, beyond the processor's idempotency window:"
+            " look the payment up at the processor before re-sending"
+        )
     return "redriven", "pending and not charged: re-sent to the queue"
 
 
