@@ -233,6 +233,8 @@ def _enqueue(app: App, conn: Connection, outbox_id: int, payment_id: str) -> Non
             app.log.info("payment_enqueued")
         else:
             app.log.warning("enqueue_deferred", detail="left in the outbox for the relay")
+        if not app.relay_due(time.monotonic()):
+            return
         relayed = outbox.relay_pending(conn, app.sender)
     except psycopg.Error:
         app.log.exception("outbox_update_failed")

@@ -18,6 +18,7 @@ from payments.outbox import MessageSender, SqsSender
 from payments.processor.base import Processor
 
 DEFAULT_LOCK_TIMEOUT_MS = 1000  # how long a duplicate request waits for the first one
+RELAY_INTERVAL_SECONDS = 10.0  # per container; rows are relayed once 30 s old anyway
 
 
 class App:
@@ -35,11 +36,21 @@ class App:
         self.settings = settings
         self.component = component
         self.lock_timeout_ms = lock_timeout_ms
+        self._next_relay = 0.0  # monotonic time when this container may relay again
         self.log = get_logger(component)
         self._database = database
         self._sender = sender
         self._processor = processor
         self._sqs = sqs
+
+    def relay_due(self, now: float) -> bool:
+        """Whether this container should relay leftover outbox rows now: at most once every
+        RELAY_INTERVAL_SECONDS. The scheduled relay is the guarantee; this only shortens the
+        wait, and doing it on every request cost a transaction per payment."""
+        if now < self._next_relay:
+            return False
+        self._next_relay = now + RELAY_INTERVAL_SECONDS
+        return True
 
     def connect(self) -> Connection:
         return connect(self.settings, f"payments-{self.component}")

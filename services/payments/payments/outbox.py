@@ -4,7 +4,8 @@ Why an outbox: sending to SQS inside the transaction could enqueue a payment tha
 back; sending after commit could lose the message if SQS fails or the Lambda dies in between.
 So the API writes an outbox row in the payment's transaction, sends right after commit and
 marks the row sent. Rows left unsent are re-sent by `relay_pending`, which the API runs after
-each request and the `outbox_relay` handler runs on a schedule. A message may therefore be
+a request at most every few seconds per container and the `outbox_relay` handler runs on a
+schedule. A message may therefore be
 sent twice; the worker is idempotent, so that is harmless, whereas a lost one is not.
 """
 

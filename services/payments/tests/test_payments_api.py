@@ -178,6 +178,28 @@ def test_an_sqs_failure_after_commit_loses_nothing(
     assert outbox.unsent_count(conn) == 0
 
 
+def test_the_next_request_relays_leftovers_at_most_once_per_interval(
+    make_app: Any, kit: Any, conn: Any, sqs: Any, queues: Any
+) -> None:
+    class DownQueue:
+        def send(self, body: str) -> str:
+            raise ConnectionError("SQS unreachable")
+
+    stranded = _body(kit.post_payment(make_app(sender=DownQueue()), "k-stranded"))["id"]
+    conn.execute("UPDATE outbox SET created_at = now() - interval '1 minute'")
+    app = make_app()
+    second = _body(kit.post_payment(app, "k-second"))["id"]
+    assert sorted(_queued(sqs, queues.url)) == sorted([stranded, second])
+    # Another leftover within the interval waits for the scheduled relay (or a later request).
+    third = _body(kit.post_payment(make_app(sender=DownQueue()), "k-third"))["id"]
+    conn.execute("UPDATE outbox SET created_at = now() - interval '1 minute' WHERE sent_at IS NULL")
+    fourth = _body(kit.post_payment(app, "k-fourth"))["id"]
+    assert _queued(sqs, queues.url) == [fourth]
+    assert conn.execute("SELECT payment_id FROM outbox WHERE sent_at IS NULL").fetchall() == [
+        (third,)
+    ]
+
+
 def test_get_returns_status_and_history(make_app: Any, kit: Any) -> None:
     app = make_app()
     payment_id = _body(kit.post_payment(app, "k-1"))["id"]

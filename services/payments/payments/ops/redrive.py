@@ -127,7 +127,9 @@ def redrive(
                 QueueUrl=dlq_url, ReceiptHandle=receipt, VisibilityTimeout=0
             )
     with conn.transaction():
-        for letter in _open_letters(conn, exclude=seen, limit=max_messages):
+        # Letters are keyed by their stored id (hashed when the raw id cannot be stored).
+        handled = {dead_letters.stored_message_id(m) for m in seen}
+        for letter in _open_letters(conn, exclude=handled, limit=max_messages):
             report.items.append(_handle(conn, sqs, queue_url, letter, dry_run, redriven_by))
     return report
 
