@@ -15,9 +15,17 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
+# A shell starts background jobs with SIGINT ignored, and Python then never raises
+# KeyboardInterrupt; a terminal's Ctrl-C is what these tests stand for, so the child takes it.
+_INTERRUPTIBLE_CLI = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler);"
+    " runpy.run_module('pcizone.cli.main', run_name='__main__', alter_sys=True)"
+)
+
+
 def pcizone(*args: str, **kwargs: object) -> subprocess.Popen[str]:
     return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
-        [sys.executable, "-m", "pcizone.cli.main", "drill", *args],
+        [sys.executable, "-c", _INTERRUPTIBLE_CLI, "drill", *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
