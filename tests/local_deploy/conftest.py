@@ -9,18 +9,47 @@ from typing import Any
 
 import pytest
 from pcizone.local.aws_access import AwsAccess
+from pcizone.local.deploy.deployer import DeployResult, deploy_program
 from pcizone.local.deploy.handlers import HANDLERS
 from pcizone.local.deploy.mocks import DeployedResource, LocalCloudMocks
 from pcizone.local.deploy.not_emulated import NOT_EMULATED
 from pcizone.local.deploy.services import LocalServices
 from pcizone.local.deploy.state import StackState
 from pcizone.local.emulator import Emulator
+from pcizone.local.local_cloud import LocalCloud
+from pcizone.local.paths import LocalPaths
+from pcizone.local.postgres import pg_temp_dir
+from pcizone.local.teardown import remove_local_cloud
 from pcizone.offline.model import RecordedRun
 from pcizone.offline.runner import run_program
 
 PROGRAMS = Path(__file__).parent / "programs"
 REGION = "eu-west-1"
 HASH_KEY = b"test-key"
+CLOUD_STACK = "cloud"
+
+
+@pytest.fixture
+def paths() -> Iterator[LocalPaths]:
+    """A whole local cloud's folder (PostgreSQL included), removed afterwards."""
+    root = pg_temp_dir("pcizone-test-cloud-")
+    try:
+        yield LocalPaths(root / "local")
+    finally:
+        remove_local_cloud(LocalPaths(root / "local"))
+        root.rmdir()
+
+
+def deploy_payments_like(cloud: LocalCloud) -> DeployResult:
+    """Deploy the small payments-like program into `cloud` as the stack CLOUD_STACK."""
+    return deploy_program(
+        PROGRAMS / "payments_like" / "__main__.py",
+        CLOUD_STACK,
+        cloud.target(),
+        state_path=cloud.paths.stack_state(CLOUD_STACK),
+        region=REGION,
+        config={},
+    )
 
 
 @pytest.fixture(scope="module")

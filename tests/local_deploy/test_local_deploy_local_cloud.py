@@ -4,48 +4,25 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 
 import pytest
 from pcizone.local.deploy.deployer import DeployError, DeployResult, deploy_program
 from pcizone.local.local_cloud import LocalCloud
 from pcizone.local.lock import LocalCloudBusy
 from pcizone.local.paths import LocalPaths
-from pcizone.local.postgres import pg_temp_dir
 from pcizone.local.teardown import remove_local_cloud
 
-from .conftest import PROGRAMS, REGION
+from .conftest import CLOUD_STACK, PROGRAMS, REGION, deploy_payments_like
 
 pytestmark = pytest.mark.postgres
-STACK = "cloud"
-
-
-@pytest.fixture
-def paths() -> Iterator[LocalPaths]:
-    root = pg_temp_dir("pcizone-test-cloud-")
-    try:
-        yield LocalPaths(root / "local")
-    finally:
-        remove_local_cloud(LocalPaths(root / "local"))
-        root.rmdir()
-
-
-def _deploy(cloud: LocalCloud) -> DeployResult:
-    return deploy_program(
-        PROGRAMS / "payments_like" / "__main__.py",
-        STACK,
-        cloud.target(),
-        state_path=cloud.paths.stack_state(STACK),
-        region=REGION,
-        config={},
-    )
+STACK = CLOUD_STACK
 
 
 def test_saved_cloud_is_restored_on_another_port_and_reset_when_state_disagrees(
     paths: LocalPaths,
 ) -> None:
     with LocalCloud(paths, repo_root=PROGRAMS, region=REGION) as first:
-        created = _deploy(first)
+        created = deploy_payments_like(first)
         first_url = created.run.outputs["queueUrl"]
         first.aws.client("sqs").send_message(QueueUrl=first_url, MessageBody="kept")
         first_port = first.endpoint.port
@@ -58,7 +35,7 @@ def test_saved_cloud_is_restored_on_another_port_and_reset_when_state_disagrees(
         with LocalCloud(paths, repo_root=PROGRAMS, region=REGION) as second:
             assert second.previous_generation == first.generation
             assert second.endpoint.port != first_port
-            again = _deploy(second)
+            again = deploy_payments_like(second)
             assert again.counts()["same"] == len(again.resources) == len(created.resources)
             url = again.run.outputs["queueUrl"]
             assert url == first_url.replace(f":{first_port}/", f":{second.endpoint.port}/")
@@ -77,7 +54,7 @@ def test_saved_cloud_is_restored_on_another_port_and_reset_when_state_disagrees(
         assert any("did not belong together" in note for note in third.notes)
         assert not paths.stack_state(STACK).exists()
         assert third.aws.client("sqs").list_queues().get("QueueUrls", []) == []
-        fresh = _deploy(third)
+        fresh = deploy_payments_like(third)
         assert fresh.counts()["create"] == len(fresh.resources)
 
 

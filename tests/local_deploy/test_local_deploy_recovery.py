@@ -6,20 +6,16 @@ import json
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pcizone.local.deploy.deployer import DeployResult, deploy_program
 from pcizone.local.local_cloud import LocalCloud
 from pcizone.local.paths import LocalPaths
-from pcizone.local.postgres import pg_temp_dir
-from pcizone.local.teardown import remove_local_cloud
 
-from .conftest import PROGRAMS, REGION
+from .conftest import CLOUD_STACK, PROGRAMS, REGION, deploy_payments_like
 
 pytestmark = pytest.mark.postgres
-STACK = "cloud"
+STACK = CLOUD_STACK
 STATE = f"stacks/{STACK}.json"
 
 # Starts the local cloud, says so, then waits to be killed (as `pcizone up` under SIGKILL).
@@ -33,27 +29,6 @@ cloud.start()
 print(cloud.postgres.port, flush=True)
 time.sleep(120)
 """
-
-
-@pytest.fixture
-def paths() -> Iterator[LocalPaths]:
-    root = pg_temp_dir("pcizone-test-recover-")
-    try:
-        yield LocalPaths(root / "local")
-    finally:
-        remove_local_cloud(LocalPaths(root / "local"))
-        root.rmdir()
-
-
-def _deploy(cloud: LocalCloud) -> DeployResult:
-    return deploy_program(
-        PROGRAMS / "payments_like" / "__main__.py",
-        STACK,
-        cloud.target(),
-        state_path=cloud.paths.stack_state(STACK),
-        region=REGION,
-        config={},
-    )
 
 
 def _alive(pid: int) -> bool:
@@ -88,7 +63,7 @@ def test_a_run_killed_hard_leaves_postgres_running_and_the_next_run_stops_it(
         )
         assert not _alive(leftover)
         assert int(pid_file.read_text().splitlines()[0]) == cloud.postgres.pid
-        assert _deploy(cloud).counts()["create"] > 0
+        assert deploy_payments_like(cloud).counts()["create"] > 0
 
 
 @pytest.mark.parametrize(
@@ -107,7 +82,7 @@ def test_a_damaged_deploy_state_resets_the_cloud_with_a_note(
     paths: LocalPaths, damage: object
 ) -> None:
     with LocalCloud(paths, repo_root=PROGRAMS, region=REGION) as first:
-        created = _deploy(first)
+        created = deploy_payments_like(first)
     state = paths.stack_state(STACK)
     state.write_text(damage(state.read_text()))  # type: ignore[operator]
 
@@ -118,7 +93,7 @@ def test_a_damaged_deploy_state_resets_the_cloud_with_a_note(
             in second.notes
         )
         assert second.aws.client("sqs").list_queues().get("QueueUrls", []) == []
-        again = _deploy(second)
+        again = deploy_payments_like(second)
         assert again.counts()["create"] == len(again.resources) == len(created.resources)
 
 
@@ -129,5 +104,5 @@ def test_a_damaged_state_without_a_snapshot_is_not_trusted(paths: LocalPaths) ->
     with LocalCloud(paths, repo_root=PROGRAMS, region=REGION) as cloud:
         assert any(STATE in note and "cannot be read" in note for note in cloud.notes)
         assert not paths.stack_state(STACK).exists()
-        result = _deploy(cloud)
+        result = deploy_payments_like(cloud)
         assert result.counts()["create"] == len(result.resources)
