@@ -13,16 +13,8 @@ SQS deliver the message again). Errors are SQS's own throttling (400) and intern
 (500). `POST /_chaos/sqs-faults {"rate": r}` on either port changes the rate;
 `GET /_chaos/sqs-faults` returns the counts.
 
-Changes to how moto (5.x) is served that change nothing but speed, in this process only.
-Without them a deep queue made every SQS call slow, and a chaos run stalled on its backlog:
-- SendMessage and ReceiveMessage (per message, for its retention check) compute every queue
-  attribute, which counts all messages of the queue four times, reading the clock through
-  datetime arithmetic for each: 8 ms of CPU per send with a few hundred messages queued. Here
-  the SQS model reads the clock with `time.time()`, each count reads it once per pass, and the
-  retention check reads the retention period directly. DeleteMessage reads every message's
-  receipt handles twice per handle deleted; once here.
-- Every request lists moto's package directory to route it, and lists the methods of its
-  handler class; both lists are computed once.
+moto's speed fixes (`pcizone.local.moto_extensions.speed_up`) matter most here: without them a
+deep queue made every SQS call slow, and a chaos run stalled on its backlog. One more, here only:
 - Werkzeug's server closes the connection after every answer; this one keeps it open.
 
     python -m pcizone.local.chaos.emulator_process --seed 7
@@ -35,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
-import functools
 import http.client
 import io
 import json
@@ -52,6 +42,8 @@ from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from pcizone.local import moto_extensions
 
 CONTROL_PATH = "/_chaos/sqs-faults"
 _MODULE = "pcizone.local.chaos.emulator_process"
@@ -70,72 +62,6 @@ class FaultCounts:
     failed_before: int = 0
     failed_after: int = 0
     by_action: dict[str, int] = field(default_factory=dict)
-
-
-def speed_up_moto() -> None:
-    """The moto changes the module docstring lists (idempotent)."""
-    import moto.backends
-    import moto.sqs.models as sqs_models
-    from moto.core import responses
-    from moto.core.utils import unix_time as moto_unix_time
-    from moto.sqs.exceptions import ReceiptHandleIsInvalid
-
-    modules = tuple(moto.backends.list_of_moto_modules())
-    moto.backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
-
-    def unix_time(dt: datetime.datetime | None = None) -> float:
-        return time.time() if dt is None else moto_unix_time(dt)
-
-    def unix_time_millis(dt: datetime.datetime | None = None) -> float:
-        return unix_time(dt) * 1000.0
-
-    sqs_models.unix_time = unix_time  # type: ignore[attr-defined]
-    sqs_models.unix_time_millis = unix_time_millis  # type: ignore[attr-defined]
-
-    def retained(self: Any, queue_name: str, message: Any) -> bool:
-        queue = self.get_queue(queue_name)
-        retain_until = int(queue.message_retention_period) + message.sent_timestamp / 1000
-        return bool(retain_until > time.time())
-
-    sqs_models.SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign]
-
-    # As Message.visible and Message.delayed decide, with the clock read once per pass.
-    def messages(self: Any) -> list[Any]:
-        now = time.time() * 1000
-        return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
-
-    def not_visible(self: Any) -> int:
-        now = time.time() * 1000
-        return sum(1 for m in self._messages if not now > m.visible_at)
-
-    def delayed(self: Any) -> int:
-        now = time.time() * 1000
-        return sum(1 for m in self._messages if now < m.delayed_until)
-
-    def delete_message(self: Any, receipt_handle: str) -> None:
-        """As moto's, in one pass instead of two, each reading every message's handles."""
-        if receipt_handle in self.deleted_messages:
-            return  # already deleted: deleting again succeeds
-        kept, found = [], False
-        for message in self._messages:
-            if message.receipt_handle == receipt_handle or (
-                receipt_handle in message._old_receipt_handles
-            ):
-                found = True
-                self.pending_messages.discard(message)
-                self.deleted_messages.update(message.all_receipt_handles)
-            else:
-                kept.append(message)
-        if not found:
-            raise ReceiptHandleIsInvalid()
-        self._messages = kept
-
-    queue_class: Any = sqs_models.Queue
-    queue_class.delete_message = delete_message
-    queue_class.messages = property(messages)
-    queue_class.approximate_number_of_messages_not_visible = property(not_visible)
-    queue_class.approximate_number_of_messages_delayed = property(delayed)
-    responses.method_names_from_class = functools.cache(responses.method_names_from_class)  # type: ignore[attr-defined]
 
 
 class SqsFaults:
@@ -312,7 +238,7 @@ class _WsgiServer(ThreadingHTTPServer):
 def serve(seed: int) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    speed_up_moto()
+    moto_extensions.install()  # its speed fixes matter most under a chaos backlog
     moto_app = DomainDispatcherApplication(create_backend_app)
     faults = SqsFaults(moto_app, seed)
     servers = [_WsgiServer(app) for app in (Control(faults, faults), Control(moto_app, faults))]
